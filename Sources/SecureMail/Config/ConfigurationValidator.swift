@@ -1,0 +1,87 @@
+/// Checks that go beyond syntax: the settings must make sense together.
+///
+/// File existence is checked where files are opened (so that a message names the file and
+/// the reason); this validator checks what can be known from the text alone.
+enum ConfigurationValidator {
+    static func validate(_ configuration: GatewayConfiguration, source: String) throws {
+        func fail(_ key: String, _ problem: String) -> ConfigurationError {
+            ConfigurationError(source: source, key: key, problem: problem)
+        }
+        if configuration.trust.anchors.isEmpty {
+            throw fail("trust.anchors", "name at least one trust anchor file, or no signature can ever be verified")
+        }
+        if configuration.mailboxes.isEmpty {
+            throw fail("mailboxes", "configure at least one [[mailboxes]] entry")
+        }
+        var seen: Set<String> = []
+        for (index, mailbox) in configuration.mailboxes.enumerated() {
+            let key = "mailboxes[\(index)]"
+            guard isAddress(mailbox.address) else { throw fail(key + ".address", "\"\(mailbox.address)\" is not an email address") }
+            guard isAddress(mailbox.defaultDestination) else {
+                throw fail(key + ".default_destination", "\"\(mailbox.defaultDestination)\" is not an email address")
+            }
+            guard seen.insert(mailbox.address.lowercased()).inserted else {
+                throw fail(key + ".address", "\(mailbox.address) is configured twice")
+            }
+            if mailbox.identities.isEmpty {
+                throw fail(key + ".identities", "give the mailbox at least one certificate and key ([[mailboxes.identities]])")
+            }
+            for (number, identity) in mailbox.identities.enumerated() {
+                let identityKey = "\(key).identities[\(number)]"
+                let pemPair = identity.certificate != nil && identity.key != nil
+                if pemPair == (identity.pkcs12 != nil) {
+                    throw fail(identityKey, "give either certificate and key, or pkcs12")
+                }
+            }
+        }
+        for (kind, entries) in [("departments", configuration.routing.departments), ("employees", configuration.routing.employees)] {
+            for (index, entry) in entries.enumerated() where !isAddress(entry.address) {
+                throw fail("routing.\(kind)[\(index)].address", "\"\(entry.address)\" is not an email address")
+            }
+        }
+        for (index, rule) in configuration.outbound.rules.enumerated() {
+            if !OutboundRule.actions.contains(rule.action) {
+                throw fail("outbound.rules[\(index)].action", "\"\(rule.action)\" is not one of \(OutboundRule.actions.joined(separator: ", "))")
+            }
+            if !OutboundRule.confidences.contains(rule.minimumConfidence) {
+                throw fail("outbound.rules[\(index)].min_confidence", "use \"medium\" or \"high\"")
+            }
+        }
+        if !["aes-128-cbc", "aes-256-cbc", "aes-256-gcm"].contains(configuration.outbound.cipher) {
+            throw fail("outbound.cipher", "use \"aes-256-cbc\" (default), \"aes-128-cbc\" or \"aes-256-gcm\"")
+        }
+        if !["detached", "opaque"].contains(configuration.outbound.signing) {
+            throw fail("outbound.signing", "use \"detached\" (default) or \"opaque\"")
+        }
+        if !["sendmail", "smtp"].contains(configuration.delivery.method) {
+            throw fail("delivery.method", "use \"sendmail\" or \"smtp\"")
+        }
+        for (key, endpoint) in [("serve.http", configuration.serve.http), ("serve.smtp", configuration.serve.smtp), ("serve.next_hop", configuration.serve.nextHop)]
+        where HostPort(endpoint) == nil {
+            throw fail(key, "\"\(endpoint)\" is not HOST:PORT")
+        }
+    }
+
+    static func isAddress(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(where: \.isWhitespace)
+    }
+}
+
+/// A `HOST:PORT` endpoint; IPv6 hosts are written in brackets (`[::1]:25`).
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

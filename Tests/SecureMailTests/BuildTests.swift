@@ -1,6 +1,0 @@
-import Testing
-@testable import SecureMail
-
-@Test func versionIsSemantic() {
-    #expect(SecureMailBuild.version.split(separator: ".").count == 3)
-}
