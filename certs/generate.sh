@@ -86,3 +86,6 @@ openssl ca -gencrl -config "$work/crl.cnf" -keyfile demo-ca.key.pem -cert demo-c
 chmod 600 ./*.key.pem
 for f in ./*.pem; do case "$f" in *.key.pem) ;; *) chmod 644 "$f" ;; esac; done
 echo "DEMO certificates written to $(pwd)"
+
+# The demo message is encrypted to these certificates: make it anew as well.
+../Examples/generate.sh

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// What an external program printed and how it ended.
+struct ToolRun {
+    var status: Int32
+    var standardOutput: [UInt8]
+    var standardError: String
+
+    var outputText: String { String(decoding: standardOutput, as: UTF8.self) }
+    var succeeded: Bool { status == 0 }
+}
+
+/// Runs real programs (openssl, gpgsm, cmsutil, the relay binary) for interoperability tests.
+enum ExternalTool {
+    /// The absolute path of a program on PATH, or nil.
+    static func locate(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Whether a tool a test needs is installed. In CI a missing tool is a failure, never a
+    /// silent skip; elsewhere the test is skipped with the reason printed.
+    static func available(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        if locate(name) != nil { return true }
+        if ProcessInfo.processInfo.environment["CI"] != nil {
+            Issue.record("\(name) is not installed: scripts/test.sh installs it; CI must not skip this test", sourceLocation: sourceLocation)
+        } else {
+            print("SKIPPED: \(name) is not installed (run scripts/test.sh to install the test tools)")
+        }
+        return false
+    }
+
+    /// Runs a program to completion; stdin, stdout and stderr go through pipes, read concurrently.
+    @discardableResult
+    static func run(
+        _ name: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String] = [:],
+        directory: URL? = nil
+    ) throws -> ToolRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: locate(name) ?? name)
+        process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let directory { process.currentDirectoryURL = directory }
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let collected = CollectedOutput()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { collected.setOutput(stdout.fileHandleForReading.readDataToEndOfFile()) }
+        DispatchQueue.global().async(group: group) { collected.setError(stderr.fileHandleForReading.readDataToEndOfFile()) }
+        if !input.isEmpty { try? stdin.fileHandleForWriting.write(contentsOf: Data(input)) }
+        try? stdin.fileHandleForWriting.close()
+        group.wait()
+        process.waitUntilExit()
+        return ToolRun(
+            status: process.terminationStatus, standardOutput: [UInt8](collected.output),
+            standardError: String(decoding: collected.error, as: UTF8.self))
+    }
+
+    /// Runs a program and fails the test with its stderr when it does not exit 0.
+    @discardableResult
+    static func require(
+        _ name: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> ToolRun {
+        let result = try run(name, arguments, input: input, environment: environment)
+        if !result.succeeded {
+            Issue.record(
+                "\(name) \(arguments.joined(separator: " ")) exited \(result.status): \(result.standardError)",
+                sourceLocation: sourceLocation)
+        }
+        return result
+    }
+}
+
+private final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outputData = Data()
+    private var errorData = Data()
+
+    func setOutput(_ data: Data) { lock.withLock { outputData = data } }
+    func setError(_ data: Data) { lock.withLock { errorData = data } }
+    var output: Data { lock.withLock { outputData } }
+    var error: Data { lock.withLock { errorData } }
+}
+
+/// A folder under the system temporary directory, removed when the value is released.
+final class TemporaryFolder {
+    let url: URL
+
+    init(_ label: String = "securemail") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let target = path(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        return target
+    }
+
+    func read(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(name))))
+    }
+}
+
+/// Paths inside the repository, found from this source file.
+enum Repository {
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func certs(_ name: String) -> String { root.appendingPathComponent("certs/\(name)").path }
+
+    static var fixtures: URL { root.appendingPathComponent("Tests/SecureMailTests/Fixtures") }
+
+    static func fixture(_ relativePath: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(relativePath)))
+    }
+}
