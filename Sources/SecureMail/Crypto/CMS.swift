@@ -1,0 +1,309 @@
+import COpenSSL
+import Foundation
+
+/// Digest algorithms for signatures.
+public enum DigestAlgorithm: String, Sendable, CaseIterable {
+    case sha256, sha384, sha512
+
+    var evpDigest: OpaquePointer? {
+        switch self {
+        case .sha256: EVP_sha256()
+        case .sha384: EVP_sha384()
+        case .sha512: EVP_sha512()
+        }
+    }
+}
+
+/// The content type of a CMS ContentInfo.
+public enum CMSContentType: Hashable, Sendable {
+    case data, signedData, envelopedData, authEnvelopedData, compressedData
+    /// Any other type, by dotted OID.
+    case other(String)
+}
+
+/// The verdict on one signature.
+public enum SignatureStatus: String, Sendable {
+    /// Cryptographically valid and the signer's certificate is trusted.
+    case valid
+    /// The signature or digest does not match, or the signer's certificate is missing.
+    case invalid
+    /// Cryptographically valid, but the certificate does not chain to a trust anchor (or misfits the purpose).
+    case untrusted
+    /// Cryptographically valid, but a certificate in the path is outside its validity at the evaluation time.
+    case expired
+    /// Cryptographically valid, but a certificate in the path is revoked.
+    case revoked
+}
+
+/// The result for one SignerInfo of a SignedData.
+public struct CMSSignerResult: Sendable {
+    /// The signer's certificate when it was found (embedded or among the trust store's intermediates).
+    public let certificate: Certificate?
+    /// The first email address of the certificate.
+    public let email: String?
+    /// Whether this signer's signature and message digest check out, judged alone.
+    public let cryptographicallyValid: Bool
+    /// Why the signature is not cryptographically valid (nil when it is).
+    public let failure: String?
+    /// Path validation of the certificate for email signing.
+    public let trust: TrustEvaluation
+    /// The overall verdict for this signer.
+    public let status: SignatureStatus
+    /// The signingTime attribute, when present.
+    public let signingTime: Date?
+    /// Digest algorithm name, e.g. "sha256".
+    public let digestAlgorithm: String
+    /// SMIMECapabilities as OpenSSL long names ("aes-256-gcm", "aes-256-cbc", "rsaesOaep") or dotted OIDs.
+    public let capabilities: [String]
+}
+
+/// The result of verifying a SignedData.
+public struct CMSVerification: Sendable {
+    /// The signed content: the encapsulated content, or the detached content supplied.
+    public let content: [UInt8]
+    /// The encapsulated content type as a dotted OID ("1.2.840.113549.1.7.1" for id-data).
+    public let eContentType: String
+    /// True when eContentType is id-data, what S/MIME always signs.
+    public var isDataContent: Bool { eContentType == CMS.idData }
+    /// One result per SignerInfo; empty when the SignedData has none (which proves nothing).
+    public let signers: [CMSSignerResult]
+    /// Every certificate embedded in the SignedData.
+    public let certificates: [Certificate]
+    /// Suspicious facts worth reporting (unusual eContentType, content mismatch ...).
+    public let warnings: [String]
+}
+
+/// Cryptographic Message Syntax (RFC 5652) operations for S/MIME.
+public enum CMS {
+    /// The OID of id-data.
+    public static let idData = "1.2.840.113549.1.7.1"
+
+    /// The type of a CMS ContentInfo, or nil when the bytes are not CMS.
+    public static func contentType(of der: [UInt8], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize) -> CMSContentType? {
+        guard der.count <= maximumInputSize else { return nil }
+        OpenSSLErrorQueue.clear()
+        defer { OpenSSLErrorQueue.clear() }
+        guard let cms = CMSHandle.parse(der) else { return nil }
+        guard let type = CMS_get0_type(cms.pointer) else { return nil }
+        switch OBJ_obj2nid(type) {
+        case NID_pkcs7_data: return .data
+        case NID_pkcs7_signed: return .signedData
+        case NID_pkcs7_enveloped: return .envelopedData
+        case NID_id_smime_ct_authEnvelopedData: return .authEnvelopedData
+        case NID_id_smime_ct_compressedData: return .compressedData
+        default: return .other(objectDottedForm(type))
+        }
+    }
+
+    /// Signs `content` (already canonicalised by the caller: it is signed byte for byte) and returns
+    /// DER SignedData with the signer's certificate and chain, signingTime and SMIMECapabilities.
+    /// RSA keys sign with PKCS#1 v1.5, EC keys with ECDSA.
+    public static func sign(
+        _ content: [UInt8], signer: Identity, digest: DigestAlgorithm = .sha256, detached: Bool,
+        extraCertificates: [Certificate] = []
+    ) throws -> [UInt8] {
+        OpenSSLErrorQueue.clear()
+        try checkInputSize(content.count, limit: CryptoLimits.defaultMaximumInputSize, what: "content to sign")
+        var flags = UInt32(CMS_BINARY | CMS_PARTIAL)
+        if detached { flags |= UInt32(CMS_DETACHED) }
+        guard let created = CMS_sign(nil, nil, nil, nil, flags) else {
+            throw CryptoError.openSSL("create CMS SignedData", remedy: "This is an internal error; report it with the OpenSSL text.")
+        }
+        let cms = CMSHandle(taking: created)
+        guard let signerInfo = CMS_add1_signer(
+            cms.pointer, signer.certificate.handle.pointer, signer.privateKey.handle.pointer, digest.evpDigest,
+            UInt32(CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP))
+        else {
+            throw CryptoError.openSSL(.unsupported, "add signer \(signer.certificate)", remedy: "Use an RSA or EC key with SHA-256, SHA-384 or SHA-512.")
+        }
+        try addCapabilities(to: signerInfo)
+        for certificate in signer.chain + extraCertificates where CMS_add1_cert(cms.pointer, certificate.handle.pointer) != 1 {
+            // A certificate already present is reported as an error; it is harmless.
+            OpenSSLErrorQueue.clear()
+        }
+        let input = try MemoryBIO(content)
+        guard CMS_final(cms.pointer, input.pointer, nil, UInt32(CMS_BINARY)) == 1 else {
+            throw CryptoError.openSSL("sign the content", remedy: "Check that the private key is usable for signing.")
+        }
+        return try cms.derBytes(operation: "encode CMS SignedData")
+    }
+
+    /// What this gateway announces it can decrypt, strongest first.
+    private static func addCapabilities(to signerInfo: OpaquePointer) throws {
+        guard let algorithms = securemail_sk_X509_ALGOR_new() else {
+            throw CryptoError.openSSL("allocate SMIMECapabilities", remedy: "The process is out of memory.")
+        }
+        defer { securemail_sk_X509_ALGOR_free_all(algorithms) }
+        for nid in [NID_aes_256_gcm, NID_aes_256_cbc, NID_aes_128_cbc, NID_rsaesOaep] {
+            guard PKCS7_simple_smimecap(algorithms, nid, -1) == 1 else {
+                throw CryptoError.openSSL("build SMIMECapabilities", remedy: "The process is out of memory.")
+            }
+        }
+        guard CMS_add_smimecap(signerInfo, algorithms) == 1 else {
+            throw CryptoError.openSSL("add SMIMECapabilities", remedy: "The process is out of memory.")
+        }
+    }
+
+    /// Verifies a SignedData, judging each SignerInfo on its own. Throws only when `der` is not
+    /// parseable CMS SignedData; a bad signature is a result, not an error.
+    /// - Parameters:
+    ///   - detachedContent: the content of a detached signature (multipart/signed), canonicalised.
+    ///   - trust: anchors, intermediates and CRLs for the signer certificates.
+    ///   - at: the time at which certificates must be valid.
+    public static func verify(
+        _ der: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, at time: Date,
+        maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
+    ) throws -> CMSVerification {
+        OpenSSLErrorQueue.clear()
+        try checkInputSize(der.count, limit: maximumInputSize, what: "CMS SignedData")
+        if let detachedContent { try checkInputSize(detachedContent.count, limit: maximumInputSize, what: "signed content") }
+        guard let cms = CMSHandle.parse(der) else {
+            throw CryptoError.openSSL(.malformedInput, "parse CMS SignedData", remedy: "The signature is damaged or not CMS; treat the message as not verified.")
+        }
+        guard OBJ_obj2nid(CMS_get0_type(cms.pointer)) == NID_pkcs7_signed else {
+            throw CryptoError(
+                .malformedInput, operation: "verify a CMS \(objectName(CMS_get0_type(cms.pointer))) as SignedData",
+                remedy: "Only SignedData carries signatures; decrypt enveloped data first.")
+        }
+        let eContentType = objectDottedForm(CMS_get0_eContentType(cms.pointer))
+        var warnings: [String] = []
+        if eContentType != idData {
+            warnings.append("The signed content type is \(objectName(CMS_get0_eContentType(cms.pointer))) (\(eContentType)), not id-data: S/MIME signs id-data only.")
+        }
+        let embedded = Certificate.certificatesOf(cms)
+        let isDetached = CMS_is_detached(cms.pointer) == 1
+        var suppliedContent: [UInt8]?
+        if isDetached {
+            suppliedContent = detachedContent
+            if detachedContent == nil {
+                warnings.append("The signature is detached and no content was supplied: nothing could be verified.")
+            }
+        } else if detachedContent != nil {
+            warnings.append("Detached content was supplied but the SignedData carries its own content; the embedded content was verified and is returned.")
+        }
+
+        let digested = digestContent(cms, detachedContent: isDetached ? (suppliedContent ?? []) : nil)
+        defer { if let chain = digested.chain { BIO_free_all(chain) } }
+        let content = digested.content
+        var digestFailure = digested.failure
+        if isDetached && suppliedContent == nil { digestFailure = "no content to verify against" }
+
+        var signers: [CMSSignerResult] = []
+        if let signerInfos = CMS_get0_SignerInfos(cms.pointer) {
+            for index in 0..<securemail_sk_CMS_SignerInfo_num(signerInfos) {
+                guard let signerInfo = securemail_sk_CMS_SignerInfo_value(signerInfos, index) else { continue }
+                signers.append(judge(
+                    signerInfo, embedded: embedded, trust: trust, at: time,
+                    digestChain: digested.chain, digestFailure: digestFailure))
+            }
+        }
+        OpenSSLErrorQueue.clear()
+        return CMSVerification(
+            content: content, eContentType: eContentType, signers: signers, certificates: embedded, warnings: warnings)
+    }
+
+    /// Runs the content through the SignedData's digest BIOs. The returned chain must be freed.
+    private static func digestContent(_ cms: CMSHandle, detachedContent: [UInt8]?) -> (content: [UInt8], chain: OpaquePointer?, failure: String?) {
+        var source: OpaquePointer?
+        if let detachedContent {
+            guard let bio = try? MemoryBIO(detachedContent) else { return (detachedContent, nil, "out of memory") }
+            // CMS_dataInit takes ownership of the BIO it is given: hand over a fresh reference.
+            guard BIO_up_ref(bio.pointer) == 1 else { return (detachedContent, nil, "out of memory") }
+            source = bio.pointer
+        }
+        guard let chain = CMS_dataInit(cms.pointer, source) else {
+            if let source { BIO_free(source) }
+            let text = OpenSSLErrorQueue.drain().joined(separator: "; ")
+            return (detachedContent ?? [], nil, "the content could not be digested: \(text)")
+        }
+        var content: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { BIO_read(chain, $0.baseAddress, Int32($0.count)) }
+            if count <= 0 {
+                if count < 0 || BIO_test_flags(chain, BIO_FLAGS_SHOULD_RETRY) != 0 {
+                    return (detachedContent ?? content, chain, "the content could not be read")
+                }
+                break
+            }
+            content.append(contentsOf: buffer.prefix(Int(count)))
+        }
+        return (detachedContent ?? content, chain, nil)
+    }
+
+    private static func judge(
+        _ signerInfo: OpaquePointer, embedded: [Certificate], trust: TrustStore, at time: Date,
+        digestChain: OpaquePointer?, digestFailure: String?
+    ) -> CMSSignerResult {
+        OpenSSLErrorQueue.clear()
+        var digestAlgorithm: UnsafeMutablePointer<X509_ALGOR>?
+        CMS_SignerInfo_get0_algs(signerInfo, nil, nil, &digestAlgorithm, nil)
+        let digestName = digestAlgorithm.map { objectName($0.pointee.algorithm) } ?? ""
+        let signingTime = readSigningTime(signerInfo)
+        let capabilities = readCapabilities(signerInfo)
+        let certificate = (embedded + trust.intermediates + trust.anchors).first {
+            CMS_SignerInfo_cert_cmp(signerInfo, $0.handle.pointer) == 0
+        }
+        func result(valid: Bool, failure: String?, trustResult: TrustEvaluation) -> CMSSignerResult {
+            let status: SignatureStatus
+            switch (valid, trustResult) {
+            case (false, _): status = .invalid
+            case (true, .trusted): status = .valid
+            case (true, .untrusted): status = .untrusted
+            case (true, .expired): status = .expired
+            case (true, .revoked): status = .revoked
+            }
+            return CMSSignerResult(
+                certificate: certificate, email: certificate?.emailAddresses.first, cryptographicallyValid: valid,
+                failure: failure, trust: trustResult, status: status, signingTime: signingTime,
+                digestAlgorithm: digestName, capabilities: capabilities)
+        }
+        guard let certificate else {
+            return result(valid: false, failure: "the signer's certificate is not in the message", trustResult: .untrusted(reason: "signer certificate not found"))
+        }
+        let trustResult = trust.evaluate(certificate, untrustedChain: embedded, at: time, purpose: .emailSigning)
+        OpenSSLErrorQueue.clear()
+        CMS_SignerInfo_set1_signer_cert(signerInfo, certificate.handle.pointer)
+        if CMS_signed_get_attr_count(signerInfo) >= 0, CMS_SignerInfo_verify(signerInfo) != 1 {
+            let text = OpenSSLErrorQueue.drain().joined(separator: "; ")
+            return result(valid: false, failure: "the signature over the signed attributes does not verify: \(text)", trustResult: trustResult)
+        }
+        if let digestFailure {
+            return result(valid: false, failure: digestFailure, trustResult: trustResult)
+        }
+        guard let digestChain, CMS_SignerInfo_verify_content(signerInfo, digestChain) == 1 else {
+            let text = OpenSSLErrorQueue.drain().joined(separator: "; ")
+            return result(valid: false, failure: "the content does not match the signature: \(text)", trustResult: trustResult)
+        }
+        return result(valid: true, failure: nil, trustResult: trustResult)
+    }
+
+    private static func readSigningTime(_ signerInfo: OpaquePointer) -> Date? {
+        let position = CMS_signed_get_attr_by_NID(signerInfo, NID_pkcs9_signingTime, -1)
+        guard position >= 0, let attribute = CMS_signed_get_attr(signerInfo, position),
+              let value = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
+        let type = value.pointee.type
+        guard type == V_ASN1_UTCTIME || type == V_ASN1_GENERALIZEDTIME else { return nil }
+        return date(from: UnsafePointer(value.pointee.value.asn1_string))
+    }
+
+    private static func readCapabilities(_ signerInfo: OpaquePointer) -> [String] {
+        guard let object = OBJ_nid2obj(NID_SMIMECapabilities),
+              let raw = CMS_signed_get0_data_by_OBJ(signerInfo, object, -3, V_ASN1_SEQUENCE) else { return [] }
+        let encoded = bytes(of: raw.assumingMemoryBound(to: ASN1_STRING.self))
+        guard !encoded.isEmpty else { return [] }
+        let decoded = encoded.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_X509_ALGORS(nil, &cursor, buffer.count)
+        }
+        guard let algorithms = decoded else {
+            OpenSSLErrorQueue.clear()
+            return []
+        }
+        defer { securemail_sk_X509_ALGOR_free_all(algorithms) }
+        return (0..<securemail_sk_X509_ALGOR_num(algorithms)).compactMap { index in
+            guard let algorithm = securemail_sk_X509_ALGOR_value(algorithms, index) else { return nil }
+            return objectName(algorithm.pointee.algorithm)
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import COpenSSL
+import Foundation
+
+/// Content-encryption algorithms.
+public enum ContentCipher: String, Sendable, CaseIterable {
+    /// AES-128-CBC in EnvelopedData.
+    case aes128CBC = "aes-128-cbc"
+    /// AES-256-CBC in EnvelopedData: what every client reads.
+    case aes256CBC = "aes-256-cbc"
+    /// AES-256-GCM in AuthEnvelopedData (RFC 5083/5084).
+    case aes256GCM = "aes-256-gcm"
+
+    var evpCipher: OpaquePointer? {
+        switch self {
+        case .aes128CBC: EVP_aes_128_cbc()
+        case .aes256CBC: EVP_aes_256_cbc()
+        case .aes256GCM: EVP_aes_256_gcm()
+        }
+    }
+}
+
+/// How the content-encryption key is transported to an RSA recipient. EC recipients always use
+/// ECDH key agreement.
+public enum KeyTransport: Sendable {
+    /// RSAES-PKCS1-v1_5: what every client reads.
+    case rsaPKCS1v15
+    /// RSAES-OAEP with SHA-256 and MGF1-SHA-256.
+    case rsaOAEP
+}
+
+/// One recipient of an encrypted message.
+public struct CMSRecipient: Sendable {
+    /// The recipient's certificate.
+    public let certificate: Certificate
+    /// Key transport for RSA certificates (ignored for EC, which uses key agreement).
+    public let keyTransport: KeyTransport
+
+    /// Creates a recipient.
+    public init(certificate: Certificate, keyTransport: KeyTransport = .rsaPKCS1v15) {
+        self.certificate = certificate
+        self.keyTransport = keyTransport
+    }
+}
+
+/// The result of decrypting.
+public struct CMSDecryption: Sendable {
+    /// The kind of encrypted structure.
+    public enum Kind: String, Sendable {
+        case enveloped, authEnveloped
+    }
+
+    /// The decrypted content.
+    public let content: [UInt8]
+    /// EnvelopedData or AuthEnvelopedData.
+    public let kind: Kind
+    /// OpenSSL's lowercase name of the content-encryption algorithm, e.g. "aes-256-cbc".
+    public let contentEncryptionAlgorithm: String
+    /// The certificate of the identity that decrypted.
+    public let recipient: Certificate
+}
+
+extension CMS {
+    /// Encrypts `content` byte for byte to every recipient: EnvelopedData for CBC ciphers,
+    /// AuthEnvelopedData for AES-GCM. Returns DER.
+    public static func encrypt(_ content: [UInt8], recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC) throws -> [UInt8] {
+        OpenSSLErrorQueue.clear()
+        try checkInputSize(content.count, limit: CryptoLimits.defaultMaximumInputSize, what: "content to encrypt")
+        guard !recipients.isEmpty else {
+            throw CryptoError(.unsupported, operation: "encrypt without recipients", remedy: "Give at least one recipient certificate.")
+        }
+        let flags = UInt32(CMS_BINARY | CMS_PARTIAL)
+        guard let created = CMS_encrypt_ex(nil, nil, cipher.evpCipher, flags, nil, nil) else {
+            throw CryptoError.openSSL(.unsupported, "create CMS \(cipher == .aes256GCM ? "AuthEnvelopedData" : "EnvelopedData")", remedy: "Choose another cipher.")
+        }
+        let cms = CMSHandle(taking: created)
+        for recipient in recipients {
+            try addRecipient(recipient, to: cms)
+        }
+        let input = try MemoryBIO(content)
+        guard CMS_final(cms.pointer, input.pointer, nil, UInt32(CMS_BINARY)) == 1 else {
+            throw CryptoError.openSSL("encrypt the content", remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
+        }
+        return try cms.derBytes(operation: "encode CMS encrypted data")
+    }
+
+    private static func addRecipient(_ recipient: CMSRecipient, to cms: CMSHandle) throws {
+        let certificate = recipient.certificate
+        let isRSA: Bool
+        switch certificate.publicKeyAlgorithm {
+        case .rsa: isRSA = true
+        case .ec: isRSA = false
+        case .other(let name):
+            throw CryptoError(.unsupported, operation: "encrypt to \(certificate) with a \(name) key", remedy: "Use the recipient's RSA or EC certificate.")
+        }
+        let useOAEP = isRSA && recipient.keyTransport == .rsaOAEP
+        let recipientFlags = useOAEP ? UInt32(CMS_KEY_PARAM) : 0
+        guard let recipientInfo = CMS_add1_recipient_cert(cms.pointer, certificate.handle.pointer, recipientFlags) else {
+            throw CryptoError.openSSL(.unsupported, "add recipient \(certificate)", remedy: "Check that the certificate's key can be used for encryption.")
+        }
+        guard useOAEP else { return }
+        guard let context = CMS_RecipientInfo_get0_pkey_ctx(recipientInfo),
+              EVP_PKEY_CTX_set_rsa_padding(context, RSA_PKCS1_OAEP_PADDING) > 0,
+              EVP_PKEY_CTX_set_rsa_oaep_md(context, EVP_sha256()) > 0,
+              EVP_PKEY_CTX_set_rsa_mgf1_md(context, EVP_sha256()) > 0
+        else {
+            throw CryptoError.openSSL(.unsupported, "set RSA-OAEP for \(certificate)", remedy: "Use PKCS#1 v1.5 key transport for this recipient.")
+        }
+    }
+
+    /// Decrypts EnvelopedData or AuthEnvelopedData with the identity whose certificate a
+    /// RecipientInfo names (issuer and serial, or subject key identifier). No other key is tried.
+    public static func decrypt(
+        _ der: [UInt8], identities: [Identity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
+    ) throws -> CMSDecryption {
+        OpenSSLErrorQueue.clear()
+        try checkInputSize(der.count, limit: maximumInputSize, what: "CMS encrypted data")
+        guard let cms = CMSHandle.parse(der) else {
+            throw CryptoError.openSSL(.malformedInput, "parse CMS encrypted data", remedy: "The message is damaged or not CMS.")
+        }
+        let kind: CMSDecryption.Kind
+        switch OBJ_obj2nid(CMS_get0_type(cms.pointer)) {
+        case NID_pkcs7_enveloped: kind = .enveloped
+        case NID_id_smime_ct_authEnvelopedData: kind = .authEnveloped
+        default:
+            throw CryptoError(
+                .malformedInput, operation: "decrypt a CMS \(objectName(CMS_get0_type(cms.pointer)))",
+                remedy: "Only EnvelopedData and AuthEnvelopedData can be decrypted.")
+        }
+        guard let recipientInfos = CMS_get0_RecipientInfos(cms.pointer) else {
+            throw CryptoError.openSSL(.malformedInput, "read the recipients", remedy: "The message is damaged.")
+        }
+        var chosen: Identity?
+        var listed: [String] = []
+        for index in 0..<securemail_sk_CMS_RecipientInfo_num(recipientInfos) {
+            guard let recipientInfo = securemail_sk_CMS_RecipientInfo_value(recipientInfos, index) else { continue }
+            listed += describeRecipients(recipientInfo)
+            if chosen == nil {
+                chosen = identities.first { identityMatches($0, recipientInfo) }
+            }
+        }
+        OpenSSLErrorQueue.clear()
+        guard let identity = chosen else {
+            throw CryptoError(
+                .noMatchingRecipient,
+                operation: "decrypt: none of our \(identities.count) key(s) is a recipient; the message is for \(listed.isEmpty ? "no recipient" : listed.joined(separator: "; "))",
+                remedy: "Configure the private key of one of these certificates, or ask the sender to encrypt to our current certificate.")
+        }
+        guard CMS_decrypt_set1_pkey_and_peer(cms.pointer, identity.privateKey.handle.pointer, identity.certificate.handle.pointer, nil) == 1 else {
+            throw CryptoError.openSSL(
+                .decryptionFailed, "decrypt the content-encryption key with the key of \(identity.certificate)",
+                remedy: "The key does not open this message or the message is damaged; treat it as undecryptable.")
+        }
+        let output = try MemoryBIO()
+        guard CMS_decrypt(cms.pointer, nil, nil, nil, output.pointer, UInt32(CMS_BINARY)) == 1 else {
+            throw CryptoError.openSSL(
+                .decryptionFailed, "decrypt the content",
+                remedy: "The message was altered or damaged (authentication tag or padding check failed); treat it as undecryptable.")
+        }
+        return CMSDecryption(
+            content: output.bytes, kind: kind,
+            contentEncryptionAlgorithm: (try? contentEncryptionAlgorithm(of: cms)) ?? "unknown",
+            recipient: identity.certificate)
+    }
+
+    private static func identityMatches(_ identity: Identity, _ recipientInfo: OpaquePointer) -> Bool {
+        let certificate = identity.certificate.handle.pointer
+        switch CMS_RecipientInfo_type(recipientInfo) {
+        case CMS_RECIPINFO_TRANS:
+            return CMS_RecipientInfo_ktri_cert_cmp(recipientInfo, certificate) == 0
+        case CMS_RECIPINFO_AGREE:
+            guard let keys = CMS_RecipientInfo_kari_get0_reks(recipientInfo) else { return false }
+            return (0..<securemail_sk_CMS_RecipientEncryptedKey_num(keys)).contains { index in
+                guard let key = securemail_sk_CMS_RecipientEncryptedKey_value(keys, index) else { return false }
+                return CMS_RecipientEncryptedKey_cert_cmp(key, certificate) == 0
+            }
+        default:
+            return false
+        }
+    }
+
+    private static func describeIdentifier(keyIdentifier: UnsafePointer<ASN1_STRING>?, issuer: OpaquePointer?, serial: UnsafePointer<ASN1_STRING>?) -> String {
+        if let issuer {
+            return "issuer \(rfc2253(issuer)) serial \(hexString(bytes(of: serial)))"
+        }
+        return "subject key identifier \(hexString(bytes(of: keyIdentifier), separator: ":"))"
+    }
+
+    private static func describeRecipients(_ recipientInfo: OpaquePointer) -> [String] {
+        switch CMS_RecipientInfo_type(recipientInfo) {
+        case CMS_RECIPINFO_TRANS:
+            var keyIdentifier: UnsafeMutablePointer<ASN1_STRING>?
+            var issuer: OpaquePointer?
+            var serial: UnsafeMutablePointer<ASN1_STRING>?
+            guard CMS_RecipientInfo_ktri_get0_signer_id(recipientInfo, &keyIdentifier, &issuer, &serial) == 1 else { return [] }
+            return [describeIdentifier(keyIdentifier: keyIdentifier, issuer: issuer, serial: serial)]
+        case CMS_RECIPINFO_AGREE:
+            guard let keys = CMS_RecipientInfo_kari_get0_reks(recipientInfo) else { return [] }
+            return (0..<securemail_sk_CMS_RecipientEncryptedKey_num(keys)).compactMap { index in
+                guard let key = securemail_sk_CMS_RecipientEncryptedKey_value(keys, index) else { return nil }
+                var keyIdentifier: UnsafeMutablePointer<ASN1_STRING>?
+                var issuer: OpaquePointer?
+                var serial: UnsafeMutablePointer<ASN1_STRING>?
+                guard CMS_RecipientEncryptedKey_get0_id(key, &keyIdentifier, nil, nil, &issuer, &serial) == 1 else { return nil }
+                return describeIdentifier(keyIdentifier: keyIdentifier, issuer: issuer, serial: serial) + " (key agreement)"
+            }
+        default:
+            return ["a recipient of type \(CMS_RecipientInfo_type(recipientInfo)) (password or key-encryption key)"]
+        }
+    }
+
+    /// OpenSSL has no getter for the content-encryption algorithm: read it from the DER
+    /// (ContentInfo.content.[Auth]EncryptedContentInfo.contentEncryptionAlgorithm.algorithm).
+    private static func contentEncryptionAlgorithm(of cms: CMSHandle) throws -> String? {
+        let reader = DERReader(bytes: try cms.derBytes(operation: "re-encode CMS"))
+        guard let contentInfo = reader.element(at: 0),
+              let explicit = reader.children(of: contentInfo).dropFirst().first,
+              let enveloped = reader.children(of: explicit).first else { return nil }
+        // version, [0] originatorInfo (optional), recipientInfos SET, encryptedContentInfo SEQUENCE
+        guard let encryptedContentInfo = reader.children(of: enveloped).dropFirst().first(where: { $0.tag == 0x30 }),
+              let algorithm = reader.children(of: encryptedContentInfo).dropFirst().first,
+              let oid = reader.children(of: algorithm).first, oid.tag == 0x06 else { return nil }
+        let encoded = reader.encoding(of: oid, startingAt: algorithm.contents.lowerBound)
+        let object = encoded.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_ASN1_OBJECT(nil, &cursor, buffer.count)
+        }
+        guard let object else { return nil }
+        defer { ASN1_OBJECT_free(object) }
+        return objectName(object).lowercased()
+    }
+}

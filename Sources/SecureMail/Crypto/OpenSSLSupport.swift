@@ -1,0 +1,218 @@
+import COpenSSL
+import Foundation
+
+/// Limits applied to untrusted input before OpenSSL parses it.
+public enum CryptoLimits {
+    /// The default largest DER or PEM input accepted: 256 MiB.
+    public static let defaultMaximumInputSize = 256 * 1024 * 1024
+}
+
+/// Owns an `X509`.
+final class X509Handle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { X509_free(pointer) }
+}
+
+/// Owns an `EVP_PKEY`.
+final class PrivateKeyHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { EVP_PKEY_free(pointer) }
+}
+
+/// Owns an `X509_CRL`.
+final class CRLHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { X509_CRL_free(pointer) }
+}
+
+/// Owns a `CMS_ContentInfo`.
+final class CMSHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { CMS_ContentInfo_free(pointer) }
+
+    /// Parses DER (or BER) CMS; nil when the bytes are not a CMS ContentInfo.
+    static func parse(_ der: [UInt8]) -> CMSHandle? {
+        guard !der.isEmpty, der.count <= Int(Int32.max) else { return nil }
+        return der.withUnsafeBufferPointer { buffer -> CMSHandle? in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            guard let cms = d2i_CMS_ContentInfo(nil, &cursor, Int(buffer.count)) else { return nil }
+            return CMSHandle(taking: cms)
+        }
+    }
+
+    /// The DER encoding.
+    func derBytes(operation: String) throws -> [UInt8] {
+        let bio = try MemoryBIO()
+        guard i2d_CMS_bio(bio.pointer, pointer) == 1 else {
+            throw CryptoError.openSSL(operation, remedy: "This is an internal error; report it with the OpenSSL text.")
+        }
+        return bio.bytes
+    }
+}
+
+/// Owns a `STACK_OF(X509)` and a reference to every certificate in it.
+final class CertificateStack {
+    let pointer: OpaquePointer
+    init(_ certificates: [Certificate] = []) throws {
+        guard let stack = securemail_sk_X509_new() else {
+            throw CryptoError.openSSL("allocate a certificate list", remedy: "The process is out of memory.")
+        }
+        pointer = stack
+        for certificate in certificates {
+            guard securemail_sk_X509_push1(stack, certificate.handle.pointer) == 1 else {
+                throw CryptoError.openSSL("build a certificate list", remedy: "The process is out of memory.")
+            }
+        }
+    }
+    deinit { securemail_sk_X509_free_all(pointer) }
+}
+
+/// A read-write memory BIO that this object frees.
+final class MemoryBIO {
+    let pointer: OpaquePointer
+    init() throws {
+        guard let bio = BIO_new(BIO_s_mem()) else {
+            throw CryptoError.openSSL("allocate a memory buffer", remedy: "The process is out of memory.")
+        }
+        pointer = bio
+        // Reading past the end must report end-of-data (0), not "retry later" (-1 with a retry flag).
+        BIO_ctrl(bio, BIO_C_SET_BUF_MEM_EOF_RETURN, 0, nil)
+    }
+
+    /// A memory BIO holding a copy of `bytes`.
+    convenience init<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
+        try self.init()
+        try write(bytes)
+    }
+
+    deinit { BIO_free(pointer) }
+
+    func write<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
+        guard !bytes.isEmpty else { return }
+        guard bytes.count <= Int(Int32.max) else {
+            throw CryptoError(.inputTooLarge, operation: "buffer \(bytes.count) bytes", remedy: "Split the input.")
+        }
+        let array = Array(bytes)
+        let written = array.withUnsafeBytes { BIO_write(pointer, $0.baseAddress, Int32($0.count)) }
+        guard written == Int32(array.count) else {
+            throw CryptoError.openSSL("buffer input bytes", remedy: "The process is out of memory.")
+        }
+    }
+
+    /// Everything written to the BIO and not yet read.
+    var bytes: [UInt8] {
+        var data: UnsafePointer<CChar>?
+        let length = securemail_bio_mem_data(pointer, &data)
+        guard length > 0, let data else { return [] }
+        return data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Checks an input against a size limit before parsing.
+func checkInputSize(_ count: Int, limit: Int, what: String) throws {
+    guard count <= limit else {
+        throw CryptoError(
+            .inputTooLarge, operation: "process \(what) of \(count) bytes",
+            remedy: "The limit is \(limit) bytes; raise the configured limit if such large input is expected.")
+    }
+}
+
+/// Text of an ASN.1 object: OpenSSL's long name when it knows the OID, else the dotted form.
+func objectName(_ object: OpaquePointer?) -> String {
+    guard let object else { return "" }
+    var buffer = [CChar](repeating: 0, count: 128)
+    let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 0)
+    guard length > 0 else { return "" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Dotted form of an ASN.1 object identifier.
+func objectDottedForm(_ object: OpaquePointer?) -> String {
+    guard let object else { return "" }
+    var buffer = [CChar](repeating: 0, count: 128)
+    let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
+    guard length > 0 else { return "" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Converts an ASN.1 UTCTime or GeneralizedTime to a Date.
+func date(from time: UnsafePointer<ASN1_TIME>?) -> Date? {
+    guard let time else { return nil }
+    var components = tm()
+    guard ASN1_TIME_to_tm(time, &components) == 1 else { return nil }
+    return Date(timeIntervalSince1970: TimeInterval(timegm(&components)))
+}
+
+/// Bytes of an ASN1_STRING (also IA5String, OCTET STRING, INTEGER ...).
+func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
+    guard let string, let data = ASN1_STRING_get0_data(string) else { return [] }
+    let length = Int(ASN1_STRING_length(string))
+    guard length > 0 else { return [] }
+    return Array(UnsafeBufferPointer(start: data, count: length))
+}
+
+/// RFC 2253 text of an X509_NAME.
+func rfc2253(_ name: OpaquePointer?) -> String {
+    guard let name, let bio = try? MemoryBIO() else { return "" }
+    guard X509_NAME_print_ex(bio.pointer, name, 0, securemail_name_print_flags()) >= 0 else { return "" }
+    return bio.string
+}
+
+/// Uppercase hex of bytes, optionally separated.
+func hexString(_ bytes: [UInt8], separator: String = "") -> String {
+    let digits = Array("0123456789ABCDEF")
+    return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]]) }.joined(separator: separator)
+}
+
+/// Loads OpenSSL's "legacy" provider (RC2, 3DES PBE used by old PKCS#12 files) next to "default",
+/// once per process; Swift runs a global's initialiser exactly once, thread-safely.
+enum LegacyProviders {
+    static let loaded: Bool = {
+        // Loading "legacy" explicitly would disable the implicit "default" provider: load both.
+        let defaultProvider = OSSL_PROVIDER_load(nil, "default")
+        let legacyProvider = OSSL_PROVIDER_load(nil, "legacy")
+        return defaultProvider != nil && legacyProvider != nil
+    }()
+}
+
+/// Reads a file, refusing it when it is larger than the limit.
+func readFile(_ path: String, limit: Int = CryptoLimits.defaultMaximumInputSize) throws -> [UInt8] {
+    let attributes: [FileAttributeKey: Any]
+    do {
+        attributes = try FileManager.default.attributesOfItem(atPath: path)
+    } catch {
+        throw CryptoError(.fileUnreadable, operation: "read \(path)", remedy: "Check that the file exists and that this user may read it.")
+    }
+    if let size = attributes[.size] as? Int { try checkInputSize(size, limit: limit, what: path) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CryptoError(.fileUnreadable, operation: "read \(path)", remedy: "Check that this user may read the file.")
+    }
+    return [UInt8](data)
+}
+
+/// Refuses a private-key file that group or others may read.
+func checkPrivateFilePermissions(_ path: String) throws {
+    let attributes: [FileAttributeKey: Any]
+    do {
+        attributes = try FileManager.default.attributesOfItem(atPath: path)
+    } catch {
+        throw CryptoError(.fileUnreadable, operation: "read private key file \(path)", remedy: "Check that the file exists and that this user may read it.")
+    }
+    guard let permissions = attributes[.posixPermissions] as? Int else {
+        throw CryptoError(.fileUnreadable, operation: "read the permissions of \(path)", remedy: "Check the file system.")
+    }
+    if permissions & 0o077 != 0 {
+        throw CryptoError(
+            .insecureKeyFile,
+            operation: "use private key file \(path): it is readable by group or others (mode \(String(permissions, radix: 8)))",
+            remedy: "Run `chmod 600 \(path)` so that only its owner can read it.")
+    }
+}

@@ -1,0 +1,111 @@
+import COpenSSL
+import Foundation
+
+/// What a certificate is being trusted for.
+public enum TrustPurpose: Sendable {
+    /// Signing S/MIME mail (keyUsage digitalSignature/nonRepudiation, EKU emailProtection).
+    case emailSigning
+    /// Receiving encrypted S/MIME mail (keyEncipherment for RSA, keyAgreement for EC).
+    case emailEncryption
+}
+
+/// The outcome of a path validation.
+public enum TrustEvaluation: Hashable, Sendable {
+    /// The certificate chains to an anchor, is valid at the evaluation time, fits the purpose, and is not revoked.
+    case trusted
+    /// No valid path to an anchor, or the certificate does not fit the purpose.
+    case untrusted(reason: String)
+    /// A certificate in the path is outside its validity period at the evaluation time.
+    case expired(reason: String)
+    /// A certificate in the path is revoked by a CRL in the store.
+    case revoked(reason: String)
+
+    /// True only for `.trusted`.
+    public var isTrusted: Bool { self == .trusted }
+}
+
+/// Trust anchors, untrusted intermediates and CRLs for validating certificates. Value type: every
+/// evaluation builds its own OpenSSL store, so one TrustStore can be used from many threads.
+public struct TrustStore: Sendable {
+    /// Certificates trusted without further proof.
+    public var anchors: [Certificate]
+    /// Intermediate certificates that may complete a path but are not trusted by themselves.
+    public var intermediates: [Certificate]
+    /// Revocation lists; every certificate whose issuer has a CRL here is checked against it.
+    public var revocationLists: [CertificateRevocationList]
+
+    /// Creates a store.
+    public init(anchors: [Certificate] = [], intermediates: [Certificate] = [], revocationLists: [CertificateRevocationList] = []) {
+        self.anchors = anchors
+        self.intermediates = intermediates
+        self.revocationLists = revocationLists
+    }
+
+    /// Validates `leaf` at time `at` for `purpose`, building the path from the anchors, the store's
+    /// intermediates and `untrustedChain` (e.g. the certificates embedded in a signature).
+    public func evaluate(_ leaf: Certificate, untrustedChain: [Certificate] = [], at time: Date, purpose: TrustPurpose) -> TrustEvaluation {
+        OpenSSLErrorQueue.clear()
+        defer { OpenSSLErrorQueue.clear() }
+        guard let store = X509_STORE_new() else { return .untrusted(reason: "out of memory building the trust store") }
+        defer { X509_STORE_free(store) }
+        for anchor in anchors where X509_STORE_add_cert(store, anchor.handle.pointer) != 1 {
+            OpenSSLErrorQueue.clear() // a duplicate anchor is harmless
+        }
+        for list in revocationLists where X509_STORE_add_crl(store, list.handle.pointer) != 1 {
+            OpenSSLErrorQueue.clear()
+        }
+        guard let untrusted = try? CertificateStack(intermediates + untrustedChain.filter { $0 != leaf }) else {
+            return .untrusted(reason: "out of memory building the certificate chain")
+        }
+        guard let context = X509_STORE_CTX_new() else { return .untrusted(reason: "out of memory building the verification context") }
+        defer { X509_STORE_CTX_free(context) }
+        guard X509_STORE_CTX_init(context, store, leaf.handle.pointer, untrusted.pointer) == 1 else {
+            return .untrusted(reason: "could not initialise verification: \(OpenSSLErrorQueue.drain().joined(separator: "; "))")
+        }
+        let parameters = X509_STORE_CTX_get0_param(context)
+        X509_VERIFY_PARAM_set_time(parameters, time_t(time.timeIntervalSince1970.rounded(.down)))
+        X509_VERIFY_PARAM_set_flags(parameters, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
+        X509_STORE_CTX_set_verify_cb(context, securemail_verify_ignoring_missing_crl)
+
+        // OpenSSL's S/MIME encryption purpose demands keyEncipherment, which EC (key agreement)
+        // certificates rightly lack: for those the chain is validated without a purpose and the
+        // leaf's key usage is checked by allowsEncryption below.
+        let usesOpenSSLPurpose: Bool
+        switch (purpose, leaf.publicKeyAlgorithm) {
+        case (.emailSigning, _):
+            usesOpenSSLPurpose = X509_STORE_CTX_set_purpose(context, X509_PURPOSE_SMIME_SIGN) == 1
+        case (.emailEncryption, .rsa):
+            usesOpenSSLPurpose = X509_STORE_CTX_set_purpose(context, X509_PURPOSE_SMIME_ENCRYPT) == 1
+        case (.emailEncryption, _):
+            usesOpenSSLPurpose = false
+        }
+        let result = X509_verify_cert(context)
+        if result != 1 {
+            return Self.classify(context: context, time: time)
+        }
+        switch purpose {
+        case .emailSigning where !usesOpenSSLPurpose && !leaf.allowsSigning:
+            return .untrusted(reason: "\(leaf.subject) is not allowed to sign mail (keyUsage/extendedKeyUsage)")
+        case .emailEncryption where !usesOpenSSLPurpose && !leaf.allowsEncryption:
+            return .untrusted(reason: "\(leaf.subject) is not allowed to receive encrypted mail (keyUsage/extendedKeyUsage)")
+        default:
+            return .trusted
+        }
+    }
+
+    private static func classify(context: OpaquePointer, time: Date) -> TrustEvaluation {
+        let code = X509_STORE_CTX_get_error(context)
+        let depth = X509_STORE_CTX_get_error_depth(context)
+        let message = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
+        let subject = Certificate(borrowing: X509_STORE_CTX_get_current_cert(context))?.subject ?? "certificate at depth \(depth)"
+        let reason = "\(message): \(subject) (depth \(depth), evaluated at \(ISO8601DateFormatter().string(from: time)))"
+        switch code {
+        case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
+            return .expired(reason: reason)
+        case X509_V_ERR_CERT_REVOKED:
+            return .revoked(reason: reason)
+        default:
+            return .untrusted(reason: reason)
+        }
+    }
+}

@@ -1,0 +1,235 @@
+/// One mailbox from an address header (RFC 5322 section 3.4).
+public struct MailboxAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The display name, RFC 2047 decoded and unquoted; nil when there is none.
+    public var displayName: String?
+    /// The addr-spec `local@domain` as written (without angle brackets, comments or route).
+    /// May lack an `@` when the header held a bare word.
+    public var address: String
+
+    /// Makes a mailbox.
+    public init(displayName: String?, address: String) {
+        self.displayName = displayName
+        self.address = address
+    }
+
+    /// The local part (before the last `@`), or the whole address when there is no `@`.
+    public var localPart: String {
+        guard let at = address.lastIndex(of: "@") else { return address }
+        return String(address[..<at])
+    }
+
+    /// The domain (after the last `@`), lowercased; nil when there is no `@`.
+    public var domain: String? {
+        guard let at = address.lastIndex(of: "@") else { return nil }
+        return address[address.index(after: at)...].lowercased()
+    }
+
+    /// The address with its domain lowercased (the local part is kept: it may be case-sensitive).
+    public var normalizedAddress: String {
+        guard let domain else { return address }
+        return localPart + "@" + domain
+    }
+
+    /// Whether both name the same mailbox: same local part, domain compared case-insensitively.
+    public func isSameAddress(as other: MailboxAddress) -> Bool {
+        normalizedAddress == other.normalizedAddress
+    }
+
+    /// Whether this mailbox's address equals `address` (domain compared case-insensitively).
+    public func isSameAddress(as address: String) -> Bool {
+        isSameAddress(as: MailboxAddress(displayName: nil, address: address))
+    }
+
+    public var description: String {
+        guard let displayName, !displayName.isEmpty else { return "<\(address)>" }
+        return "\(displayName) <\(address)>"
+    }
+}
+
+/// Parsing of address lists (From, To, Cc, Reply-To ...).
+public enum AddressList {
+    private enum Token: Equatable {
+        case word(String, spaceBefore: Bool)
+        case quoted(String, spaceBefore: Bool)
+        case comment(String)
+        case special(Character)
+        case domainLiteral(String)
+    }
+
+    /// Parses an unfolded address header value into its mailboxes, in order; the members of
+    /// groups are included, group names are not. Tolerant of obsolete forms (routes, missing
+    /// angle brackets, unbalanced quotes or comments, stray commas). An entry that is not an
+    /// address at all is still returned as a mailbox (without `@`) so that counts stay honest.
+    public static func parse(_ headerValue: String) -> [MailboxAddress] {
+        let tokens = tokenize(headerValue)
+        var result: [MailboxAddress] = []
+        var phrase: [Token] = []
+        var comments: [String] = []
+        var index = 0
+
+        func finishBare() {
+            defer {
+                phrase.removeAll()
+                comments.removeAll()
+            }
+            let pieces = phrase.compactMap { token -> String? in
+                switch token {
+                case .word(let text, _): text
+                case .quoted(let text, _): "\"" + text + "\""
+                case .special(let char): String(char)
+                case .domainLiteral(let text): text
+                case .comment: nil
+                }
+            }
+            guard !pieces.isEmpty else { return }
+            let address = pieces.joined()
+            let name = comments.last.map { EncodedWords.decode($0).trimmingCharacters(in: .whitespaces) }
+            result.append(MailboxAddress(displayName: name?.isEmpty == false ? name : nil, address: address))
+        }
+
+        while index < tokens.count {
+            let token = tokens[index]
+            switch token {
+            case .special("<"):
+                var addressPieces: [String] = []
+                index += 1
+                while index < tokens.count, tokens[index] != .special(">") {
+                    switch tokens[index] {
+                    case .word(let text, _), .domainLiteral(let text): addressPieces.append(text)
+                    case .quoted(let text, _): addressPieces.append("\"" + text + "\"")
+                    case .special(let char): addressPieces.append(String(char))
+                    case .comment: break
+                    }
+                    index += 1
+                }
+                var address = addressPieces.joined()
+                // Obsolete route: <@a.example,@b.example:user@c.example>
+                if address.hasPrefix("@"), let colon = address.firstIndex(of: ":") {
+                    address = String(address[address.index(after: colon)...])
+                }
+                let name = displayName(from: phrase) ?? comments.last.map { EncodedWords.decode($0) }
+                let trimmedName = name?.trimmingCharacters(in: .whitespaces)
+                result.append(MailboxAddress(displayName: trimmedName?.isEmpty == false ? trimmedName : nil, address: address))
+                phrase.removeAll()
+                comments.removeAll()
+                // Skip whatever follows up to the next separator.
+                index += 1
+                while index < tokens.count, tokens[index] != .special(","), tokens[index] != .special(";") {
+                    if case .comment(let text) = tokens[index], result.last?.displayName == nil {
+                        let decoded = EncodedWords.decode(text).trimmingCharacters(in: .whitespaces)
+                        if !decoded.isEmpty { result[result.count - 1].displayName = decoded }
+                    }
+                    index += 1
+                }
+                continue
+            case .special(":"):
+                // A group name ends here; its members follow. Only in a phrase without "@" (else it is a route or junk).
+                if !phrase.contains(.special("@")) {
+                    phrase.removeAll()
+                    comments.removeAll()
+                } else {
+                    phrase.append(token)
+                }
+            case .special(","), .special(";"):
+                finishBare()
+            case .comment(let text):
+                comments.append(text)
+            default:
+                phrase.append(token)
+            }
+            index += 1
+        }
+        finishBare()
+        return result
+    }
+
+    private static func displayName(from phrase: [Token]) -> String? {
+        var name = ""
+        for token in phrase {
+            switch token {
+            case .word(let text, let spaceBefore), .quoted(let text, let spaceBefore):
+                if spaceBefore, !name.isEmpty { name += " " }
+                name += text
+            case .special(let char):
+                name.append(char)
+            case .domainLiteral(let text):
+                name += text
+            case .comment:
+                break
+            }
+        }
+        guard !name.isEmpty else { return nil }
+        return EncodedWords.decode(name)
+    }
+
+    private static func tokenize(_ text: String) -> [Token] {
+        let chars = Array(text)
+        var tokens: [Token] = []
+        var index = 0
+        var spaceBefore = false
+        let specials: Set<Character> = ["<", ">", ",", ";", ":", "@", "."]
+        while index < chars.count {
+            let char = chars[index]
+            if char.isWhitespace {
+                spaceBefore = true
+                index += 1
+                continue
+            }
+            if char == "\"" {
+                index += 1
+                var value = ""
+                while index < chars.count, chars[index] != "\"" {
+                    if chars[index] == "\\", index + 1 < chars.count { index += 1 }
+                    value.append(chars[index])
+                    index += 1
+                }
+                index += 1
+                tokens.append(.quoted(value, spaceBefore: spaceBefore))
+            } else if char == "(" {
+                var depth = 1
+                var value = ""
+                index += 1
+                while index < chars.count {
+                    let current = chars[index]
+                    if current == "\\", index + 1 < chars.count {
+                        value.append(chars[index + 1])
+                        index += 2
+                        continue
+                    }
+                    if current == "(" { depth += 1 }
+                    if current == ")" {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
+                    value.append(current)
+                    index += 1
+                }
+                index += 1
+                tokens.append(.comment(value))
+            } else if char == "[" {
+                var value = "["
+                index += 1
+                while index < chars.count, chars[index] != "]" {
+                    value.append(chars[index])
+                    index += 1
+                }
+                value += "]"
+                index += 1
+                tokens.append(.domainLiteral(value))
+            } else if specials.contains(char) {
+                tokens.append(.special(char))
+                index += 1
+            } else {
+                var value = ""
+                while index < chars.count, !chars[index].isWhitespace, !specials.contains(chars[index]),
+                      chars[index] != "\"", chars[index] != "(", chars[index] != "[" {
+                    value.append(chars[index])
+                    index += 1
+                }
+                tokens.append(.word(value, spaceBefore: spaceBefore))
+            }
+            spaceBefore = false
+        }
+        return tokens
+    }
+}

@@ -1,0 +1,187 @@
+/// One header field, kept as the exact bytes it arrived as.
+public struct MIMEHeaderField: Sendable, Hashable {
+    /// The field name as written (without trailing whitespace before the colon).
+    public let name: String
+    /// The exact bytes of the field: name, colon, value, folding and the final line ending.
+    public let raw: [UInt8]
+
+    /// Wraps bytes read from a message. `raw` must start with the field name and a colon.
+    init(parsedName: String, raw: [UInt8]) {
+        self.name = parsedName
+        self.raw = raw
+    }
+
+    /// Makes a new field. Line breaks inside `value` are replaced by spaces (so a value can never
+    /// inject another field), and the field is folded at whitespace so that lines stay within
+    /// 78 characters where the value allows. `value` is written as given: encode non-ASCII text
+    /// with `EncodedWords.encode` first where RFC 2047 is wanted.
+    public init(name: String, value: String, lineEnding: LineEnding = .crlf) {
+        let cleanName = String(name.unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7F && $0 != ":" })
+        var cleanValue = ""
+        var lastWasBreak = false
+        for scalar in value.unicodeScalars {
+            if scalar == "\r" || scalar == "\n" {
+                if !lastWasBreak { cleanValue.unicodeScalars.append(" ") }
+                lastWasBreak = true
+            } else {
+                cleanValue.unicodeScalars.append(scalar)
+                lastWasBreak = false
+            }
+        }
+        self.name = cleanName
+        self.raw = Self.fold(name: cleanName, value: cleanValue.trimmingCharacters(in: .whitespaces), lineEnding: lineEnding)
+    }
+
+    private static func fold(name: String, value: String, lineEnding: LineEnding) -> [UInt8] {
+        var output = Array(name.utf8) + [UInt8(ascii: ":")]
+        let valueBytes = Array(value.utf8)
+        var lineLength = output.count
+        // Split the value before each run of whitespace; each piece starts with its whitespace.
+        var pieces: [ArraySlice<UInt8>] = []
+        var pieceStart = 0
+        var index = 0
+        while index < valueBytes.count {
+            if valueBytes[index] == 0x20 || valueBytes[index] == 0x09, index > pieceStart,
+               valueBytes[index - 1] != 0x20, valueBytes[index - 1] != 0x09 {
+                pieces.append(valueBytes[pieceStart..<index])
+                pieceStart = index
+            }
+            index += 1
+        }
+        if pieceStart < valueBytes.count { pieces.append(valueBytes[pieceStart...]) }
+        for (position, piece) in pieces.enumerated() {
+            if position == 0 {
+                output.append(0x20)
+                output += piece
+                lineLength += 1 + piece.count
+            } else if lineLength + piece.count > 78 {
+                output += lineEnding.bytes
+                output += piece
+                lineLength = piece.count
+            } else {
+                output += piece
+                lineLength += piece.count
+            }
+        }
+        output += lineEnding.bytes
+        return output
+    }
+
+    /// The value after the colon, unfolded (line breaks removed), without surrounding
+    /// whitespace; bytes read as UTF-8, or Latin-1 when they are not valid UTF-8.
+    public var value: String {
+        String(utf8OrLatin1: unfoldedValueBytes)
+    }
+
+    /// `value` with RFC 2047 encoded words decoded.
+    public var decodedValue: String {
+        EncodedWords.decode(value)
+    }
+
+    /// The unfolded value bytes (see `value`).
+    public var unfoldedValueBytes: [UInt8] {
+        guard let colon = raw.firstIndex(of: UInt8(ascii: ":")) else { return [] }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.count - colon)
+        for byte in raw[(colon + 1)...] where byte != 0x0D && byte != 0x0A {
+            bytes.append(byte)
+        }
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return Array(bytes[start..<end])
+    }
+
+    /// The line ending this field ends with, if any.
+    public var lineEnding: LineEnding? {
+        guard raw.last == 0x0A else { return nil }
+        return raw.count >= 2 && raw[raw.count - 2] == 0x0D ? .crlf : .lf
+    }
+
+    /// Whether this field is named `name`, ignoring ASCII case.
+    public func hasName(_ name: String) -> Bool {
+        self.name.lowercased() == name.lowercased()
+    }
+}
+
+/// The ordered header fields of a message or body part.
+public struct MIMEHeader: Sendable, Hashable {
+    /// The fields in their original order.
+    public var fields: [MIMEHeaderField]
+    /// The line ending for fields added with `append` and `replaceOrAppend`.
+    public var lineEnding: LineEnding
+
+    /// Makes a header from fields; the line ending for new fields follows the first field,
+    /// or CR LF when there is none.
+    public init(fields: [MIMEHeaderField] = [], lineEnding: LineEnding? = nil) {
+        self.fields = fields
+        self.lineEnding = lineEnding ?? fields.lazy.compactMap(\.lineEnding).first ?? .crlf
+    }
+
+    /// The first field named `name` (case-insensitive).
+    public func first(_ name: String) -> MIMEHeaderField? {
+        let lowered = name.lowercased()
+        return fields.first { $0.name.lowercased() == lowered }
+    }
+
+    /// Every field named `name` (case-insensitive), in order.
+    public func all(_ name: String) -> [MIMEHeaderField] {
+        let lowered = name.lowercased()
+        return fields.filter { $0.name.lowercased() == lowered }
+    }
+
+    /// Removes every field named `name` (case-insensitive).
+    public mutating func removeAll(named name: String) {
+        let lowered = name.lowercased()
+        fields.removeAll { $0.name.lowercased() == lowered }
+    }
+
+    /// Removes every field for which `predicate` is true.
+    public mutating func removeAll(where predicate: (MIMEHeaderField) throws -> Bool) rethrows {
+        try fields.removeAll(where: predicate)
+    }
+
+    /// Appends a new field at the end, folded, with this header's line ending.
+    public mutating func append(name: String, value: String) {
+        fields.append(MIMEHeaderField(name: name, value: value, lineEnding: lineEnding))
+    }
+
+    /// Replaces the first field named `name` in place (removing any others of that name),
+    /// or appends it when there is none.
+    public mutating func replaceOrAppend(name: String, value: String) {
+        let field = MIMEHeaderField(name: name, value: value, lineEnding: lineEnding)
+        let lowered = name.lowercased()
+        guard let index = fields.firstIndex(where: { $0.name.lowercased() == lowered }) else {
+            fields.append(field)
+            return
+        }
+        fields[index] = field
+        var position = fields.index(after: index)
+        while position < fields.endIndex {
+            if fields[position].name.lowercased() == lowered {
+                fields.remove(at: position)
+            } else {
+                position = fields.index(after: position)
+            }
+        }
+    }
+
+    /// The exact bytes of all fields, in order.
+    public var raw: [UInt8] { fields.flatMap(\.raw) }
+
+    /// The Content-Type, or the RFC 2045 default `text/plain; charset=us-ascii` when absent or invalid.
+    public var contentType: ContentType {
+        first("Content-Type").map { ContentType(headerValue: $0.value) } ?? .default
+    }
+
+    /// The Content-Transfer-Encoding, 7bit when absent.
+    public var contentTransferEncoding: TransferEncoding {
+        first("Content-Transfer-Encoding").map { TransferEncoding(headerValue: $0.value) } ?? .sevenBit
+    }
+
+    /// The Content-Disposition, if present.
+    public var contentDisposition: ContentDisposition? {
+        first("Content-Disposition").map { ContentDisposition(headerValue: $0.value) }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import SecureMail
+
+/// A recipient shape: which demo mailbox certificate and which key transport.
+struct RecipientCase: Sendable, CustomStringConvertible {
+    let name: String
+    let transport: KeyTransport
+    var description: String { "\(name) \(transport)" }
+
+    static let all = [
+        RecipientCase(name: "sikkermail", transport: .rsaPKCS1v15),
+        RecipientCase(name: "sikkermail", transport: .rsaOAEP),
+        RecipientCase(name: "sikkermail-ec", transport: .rsaPKCS1v15),
+    ]
+
+    /// The second recipient of the same kind.
+    var partnerName: String { name.hasSuffix("-ec") ? "sikkermail-arbejdsskade-ec" : "sikkermail-arbejdsskade" }
+}
+
+@Suite struct CMSEncryptionTests {
+    let content = Array("Content-Type: text/plain; charset=utf-8\r\n\r\nFortroligt: skadesanmeldelse\r\n".utf8)
+
+    @Test(arguments: ContentCipher.allCases, RecipientCase.all)
+    func roundTripWithTwoRecipients(cipher: ContentCipher, recipientCase: RecipientCase) throws {
+        let first = try CryptoFixtures.identity(recipientCase.name)
+        let second = try CryptoFixtures.identity(recipientCase.partnerName)
+        let encrypted = try CMS.encrypt(
+            content,
+            recipients: [CMSRecipient(certificate: first.certificate, keyTransport: recipientCase.transport),
+                         CMSRecipient(certificate: second.certificate, keyTransport: recipientCase.transport)],
+            cipher: cipher)
+        #expect(CMS.contentType(of: encrypted) == (cipher == .aes256GCM ? .authEnvelopedData : .envelopedData))
+        let unrelated = try CryptoFixtures.identity("demo-customer")
+        let unrelatedEC = try CryptoFixtures.identity("demo-customer-ec")
+        for expected in [first, second] {
+            let result = try CMS.decrypt(encrypted, identities: [unrelated, unrelatedEC, expected])
+            #expect(result.content == content)
+            #expect(result.recipient == expected.certificate)
+            #expect(result.kind == (cipher == .aes256GCM ? .authEnveloped : .enveloped))
+            #expect(result.contentEncryptionAlgorithm == cipher.rawValue)
+        }
+        let error = try #require(throws: CryptoError.self) { try CMS.decrypt(encrypted, identities: [unrelated, unrelatedEC]) }
+        #expect(error.kind == .noMatchingRecipient)
+        #expect(error.description.contains(first.certificate.serialNumberHex))
+        #expect(error.description.contains(second.certificate.serialNumberHex))
+    }
+
+    @Test func oaepUsesSHA256() throws {
+        guard OpenSSLTool.available() else { return }
+        let folder = try CryptoFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let encrypted = try CMS.encrypt(
+            content, recipients: [CMSRecipient(certificate: try CryptoFixtures.certificate("sikkermail"), keyTransport: .rsaOAEP)])
+        try CryptoFixtures.write(encrypted, to: folder.appendingPathComponent("enc.der"))
+        let dump = try OpenSSLTool.run(["cms", "-cmsout", "-print", "-inform", "DER", "-in", "enc.der"], in: folder)
+        let text = String(decoding: dump.standardOutput, as: UTF8.self)
+        #expect(text.contains("rsaesOaep"))
+        #expect(text.contains("sha256"))
+    }
+
+    @Test(arguments: ContentCipher.allCases)
+    func tamperedCiphertextFails(cipher: ContentCipher) throws {
+        let identity = try CryptoFixtures.identity("sikkermail")
+        let encrypted = try CMS.encrypt(content, recipients: [CMSRecipient(certificate: identity.certificate)], cipher: cipher)
+        // The encrypted content sits at the end, before the GCM tag: flip a byte in its middle
+        // for GCM (tag check), and the byte before the last block for CBC (changes the padding block).
+        var tampered = encrypted
+        let position = cipher == .aes256GCM ? tampered.count - 40 : tampered.count - 17
+        tampered[position] ^= 0x01
+        let outcome = Result { try CMS.decrypt(tampered, identities: [identity]) }
+        switch outcome {
+        case .success(let result):
+            // CBC without a MAC can decrypt to garbage when the padding happens to stay valid.
+            #expect(cipher != .aes256GCM)
+            #expect(result.content != content)
+        case .failure(let error):
+            #expect((error as? CryptoError)?.kind == .decryptionFailed)
+        }
+        if cipher == .aes256GCM {
+            // Flip a byte of the authentication tag itself (the last bytes of the structure).
+            var badTag = encrypted
+            badTag[badTag.count - 1] ^= 0x01
+            let error = try #require(throws: CryptoError.self) { try CMS.decrypt(badTag, identities: [identity]) }
+            #expect(error.kind == .decryptionFailed)
+        }
+    }
+
+    @Test func signedDataIsNotDecryptable() throws {
+        let identity = try CryptoFixtures.identity("sikkermail")
+        let signed = try CMS.sign(content, signer: identity, detached: false)
+        let error = try #require(throws: CryptoError.self) { try CMS.decrypt(signed, identities: [identity]) }
+        #expect(error.kind == .malformedInput)
+    }
+
+    @Test(arguments: ContentCipher.allCases, RecipientCase.all)
+    func opensslDecryptsOurs(cipher: ContentCipher, recipientCase: RecipientCase) throws {
+        guard OpenSSLTool.available() else { return }
+        let folder = try CryptoFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let encrypted = try CMS.encrypt(
+            content,
+            recipients: [CMSRecipient(certificate: try CryptoFixtures.certificate(recipientCase.partnerName), keyTransport: recipientCase.transport),
+                         CMSRecipient(certificate: try CryptoFixtures.certificate(recipientCase.name), keyTransport: recipientCase.transport)],
+            cipher: cipher)
+        try CryptoFixtures.write(encrypted, to: folder.appendingPathComponent("enc.der"))
+        for name in [recipientCase.name, recipientCase.partnerName] {
+            try OpenSSLTool.run(
+                ["cms", "-decrypt", "-binary", "-inform", "DER", "-in", "enc.der", "-out", "out.txt",
+                 "-recip", CryptoFixtures.certsPath("\(name).pem"), "-inkey", CryptoFixtures.certsPath("\(name).key.pem")],
+                in: folder)
+            #expect(try CryptoFixtures.bytes(folder.appendingPathComponent("out.txt").path) == content)
+        }
+    }
+
+    @Test(arguments: ContentCipher.allCases, RecipientCase.all)
+    func weDecryptOpenSSLs(cipher: ContentCipher, recipientCase: RecipientCase) throws {
+        guard OpenSSLTool.available() else { return }
+        let folder = try CryptoFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try CryptoFixtures.write(content, to: folder.appendingPathComponent("content.txt"))
+        var arguments = ["cms", "-encrypt", "-binary", "-\(cipher.rawValue)", "-in", "content.txt", "-outform", "DER", "-out", "enc.der"]
+        for name in [recipientCase.name, recipientCase.partnerName] {
+            arguments += ["-recip", CryptoFixtures.certsPath("\(name).pem")]
+            if recipientCase.transport == .rsaOAEP {
+                arguments += ["-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256", "-keyopt", "rsa_mgf1_md:sha256"]
+            }
+        }
+        try OpenSSLTool.run(arguments, in: folder)
+        let encrypted = try CryptoFixtures.bytes(folder.appendingPathComponent("enc.der").path)
+        for name in [recipientCase.name, recipientCase.partnerName] {
+            let identity = try CryptoFixtures.identity(name)
+            let result = try CMS.decrypt(encrypted, identities: [try CryptoFixtures.identity("demo-customer"), identity])
+            #expect(result.content == content)
+            #expect(result.recipient == identity.certificate)
+            #expect(result.contentEncryptionAlgorithm == cipher.rawValue)
+        }
+    }
+}
