@@ -1,0 +1,92 @@
+import Foundation
+
+/// Which way a message travels, decided from the envelope and the configuration.
+public enum MailDirection: String, Sendable, Codable {
+    /// To one of the secure mailboxes.
+    case inbound
+    /// From an internal sender to at least one external recipient.
+    case outbound
+    /// Anything else: passed through unchanged.
+    case `internal`
+
+    public static func classify(sender: String?, recipients: [String], configuration: GatewayConfiguration) -> MailDirection {
+        if recipients.contains(where: { configuration.mailbox($0) != nil }) { return .inbound }
+        if let sender, configuration.isInternal(sender), recipients.contains(where: { !configuration.isInternal($0) }) {
+            return .outbound
+        }
+        return .internal
+    }
+}
+
+/// The result of looking at a message: the report, and the unwrapped message when it parsed.
+public struct Inspection: Sendable {
+    public var report: MessageReport
+    public var unwrapped: UnwrappedMessage?
+}
+
+/// Unwraps, decrypts and verifies a message and reports on it, changing nothing. Never
+/// throws: input it cannot read gives the verdict `malformed` with the reason.
+public struct Inspector: Sendable {
+    public var configuration: GatewayConfiguration
+    public var keyring: Keyring
+    public var evaluationTime: Date
+
+    public init(configuration: GatewayConfiguration, keyring: Keyring, evaluationTime: Date = Date()) {
+        self.configuration = configuration
+        self.keyring = keyring
+        self.evaluationTime = evaluationTime
+    }
+
+    /// MIME limits from the configuration.
+    public var mimeLimits: MIMELimits {
+        let limits = configuration.limits
+        return MIMELimits(
+            maxMessageSize: limits.maxMessageBytes, maxHeaderLineLength: limits.maxHeaderLineBytes,
+            maxHeaderFields: limits.maxHeaderFields, maxDepth: limits.maxMIMEDepth, maxParts: limits.maxParts)
+    }
+
+    /// Inspects a message. Without an envelope, the sender and recipients come from the From,
+    /// To and Cc fields.
+    public func inspect(_ bytes: [UInt8], sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil) -> Inspection {
+        let message: MIMEPart
+        do {
+            message = try MIMEParser.parse(bytes, limits: mimeLimits)
+        } catch {
+            return Inspection(report: malformedReport(reason: "the message cannot be parsed: \(error)", sender: envelopeSender), unwrapped: nil)
+        }
+        let headerRecipients = ["To", "Cc"].flatMap { message.header.all($0) }.flatMap { AddressList.parse($0.value) }.map(\.address)
+        let recipients = envelopeRecipients ?? headerRecipients
+        let sender = envelopeSender ?? message.header.first("From").flatMap { AddressList.parse($0.value).first?.address }
+        let unwrapper = SMIMEUnwrapper(
+            identities: keyring.decryptionIdentities(forRecipients: recipients), trust: keyring.trust,
+            evaluationTime: evaluationTime, limits: mimeLimits, maximumCMSBytes: configuration.limits.maxCMSBytes)
+        let unwrapped = unwrapper.unwrap(message)
+        let assessment = SignatureVerdict.assess(unwrapped)
+        let direction = MailDirection.classify(sender: sender, recipients: recipients, configuration: configuration)
+        let allLayers = unwrapped.layers.map { LayerReport($0) } + unwrapped.partialSignatures.map { LayerReport($0, coversWholeMessage: false) }
+        let report = MessageReport(
+            messageId: ProtectedHeaders.effectiveValue("Message-ID", of: unwrapped)?.trimmingCharacters(in: .whitespaces),
+            direction: direction.rawValue,
+            from: ProtectedHeaders.effectiveValue("From", of: unwrapped).flatMap { AddressList.parse($0).first?.address },
+            layers: allLayers,
+            encrypted: unwrapped.isEncrypted,
+            decrypted: unwrapped.layers.contains { $0.kind != .signed } && unwrapped.decryptionFailure == nil,
+            signed: !unwrapped.allSigners.isEmpty || allLayers.contains { $0.type == "signed" },
+            signature: assessment.signature,
+            signer: assessment.signer,
+            signerMatchesFrom: assessment.signerMatchesFrom,
+            verdict: assessment.verdict,
+            subject: ProtectedHeaders.effectiveValue("Subject", of: unwrapped)?.trimmingCharacters(in: .whitespaces),
+            protectedHeaders: ProtectedHeaders.fields(of: unwrapped).map(\.name),
+            reasons: assessment.reasons,
+            evaluatedAt: ISO8601.format(evaluationTime))
+        return Inspection(report: report, unwrapped: unwrapped)
+    }
+
+    private func malformedReport(reason: String, sender: String?) -> MessageReport {
+        MessageReport(
+            messageId: nil, direction: MailDirection.internal.rawValue, from: sender, layers: [], encrypted: false,
+            decrypted: false, signed: false, signature: .none, signer: nil, signerMatchesFrom: nil, verdict: .malformed,
+            subject: nil, protectedHeaders: [], reasons: [reason], evaluatedAt: ISO8601.format(evaluationTime))
+    }
+}

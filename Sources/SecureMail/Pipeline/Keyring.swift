@@ -1,0 +1,82 @@
+import Foundation
+
+/// The keys and trust a gateway works with, loaded from the configuration and from files
+/// named on the command line.
+public struct Keyring: Sendable {
+    /// Every mailbox identity, keyed by lowercased mailbox address, in configuration order.
+    public var mailboxIdentities: [String: [Identity]]
+    /// Further identities for decryption (`inspect --key`).
+    public var extraIdentities: [Identity]
+    public var trust: TrustStore
+
+    public init(mailboxIdentities: [String: [Identity]], extraIdentities: [Identity], trust: TrustStore) {
+        self.mailboxIdentities = mailboxIdentities
+        self.extraIdentities = extraIdentities
+        self.trust = trust
+    }
+
+    /// Loads the mailbox identities and trust anchors of a configuration, plus extra key files
+    /// and anchors. Errors name the file and what to do.
+    public static func load(
+        _ configuration: GatewayConfiguration, extraKeyFiles: [String] = [], extraPassphrase: String? = nil,
+        extraAnchorFiles: [String] = []
+    ) throws -> Keyring {
+        var mailboxIdentities: [String: [Identity]] = [:]
+        for mailbox in configuration.mailboxes {
+            mailboxIdentities[mailbox.address.lowercased()] = try mailbox.identities.map(loadIdentity)
+        }
+        let extra = try extraKeyFiles.map { try Identity.load(keyFile: $0, passphrase: extraPassphrase) }
+        let anchors = try (configuration.trust.anchors + extraAnchorFiles).flatMap(certificates)
+        let intermediates = try configuration.trust.intermediates.flatMap(certificates)
+        let crls = try configuration.trust.crls.map { path in
+            try CertificateRevocationList(readable(path, what: "CRL"))
+        }
+        return Keyring(
+            mailboxIdentities: mailboxIdentities, extraIdentities: extra,
+            trust: TrustStore(anchors: anchors, intermediates: intermediates, revocationLists: crls))
+    }
+
+    /// Identities for decrypting mail to the given recipients: the addressed mailboxes first,
+    /// then the other mailboxes and the extra identities (a customer may write to one mailbox
+    /// with the other's certificate).
+    public func decryptionIdentities(forRecipients recipients: [String]) -> [Identity] {
+        let addressed = recipients.compactMap { mailboxIdentities[$0.lowercased()] }.flatMap { $0 }
+        let others = mailboxIdentities.keys.sorted().filter { !recipients.map { $0.lowercased() }.contains($0) }
+            .flatMap { mailboxIdentities[$0] ?? [] }
+        return addressed + others + extraIdentities
+    }
+
+    /// The identity a mailbox signs with (its first).
+    public func signingIdentity(for mailbox: String) -> Identity? {
+        mailboxIdentities[mailbox.lowercased()]?.first
+    }
+
+    private static func loadIdentity(_ files: IdentityFiles) throws -> Identity {
+        let passphrase = try files.passphraseFile.map(readPassphrase)
+        if let pkcs12 = files.pkcs12 {
+            return try Identity.load(keyFile: pkcs12, passphrase: passphrase)
+        }
+        guard let certificate = files.certificate, let key = files.key else {
+            throw ConfigurationError(source: "configuration", key: "identities", problem: "give either certificate and key, or pkcs12")
+        }
+        return try Identity.load(certificatePath: certificate, keyPath: key, passphrase: passphrase)
+    }
+
+    /// The first line of a passphrase file.
+    public static func readPassphrase(_ path: String) throws -> String {
+        let text = String(decoding: try readable(path, what: "passphrase file"), as: UTF8.self)
+        return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+    }
+
+    private static func certificates(_ path: String) throws -> [Certificate] {
+        try Certificate.parseAll(readable(path, what: "certificate file"))
+    }
+
+    private static func readable(_ path: String, what: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(source: path, key: "", problem: "cannot read the \(what); check the path and its permissions")
+        }
+        return [UInt8](data)
+    }
+}

@@ -1,0 +1,110 @@
+/// Builds S/MIME entities (RFC 8551) around MIME content: detached and opaque signatures,
+/// EnvelopedData and AuthEnvelopedData.
+public enum SMIMEWriter {
+    /// `multipart/signed` with `protocol="application/pkcs7-signature"`: readable without S/MIME.
+    /// The content is made 7-bit safe first, then signed in canonical (CRLF) form.
+    public static func signDetached(_ content: MIMEPart, signer: Identity, digest: DigestAlgorithm = .sha256) throws -> MIMEPart {
+        let prepared = sevenBitSafe(content)
+        let signature = try CMS.sign(prepared.canonicalBytes(), signer: signer, digest: digest, detached: true, extraCertificates: signer.chain)
+        let signaturePart = MIMEPart.leaf(
+            content: signature,
+            contentType: ContentType(type: "application", subtype: "pkcs7-signature", parameters: [MIMEParameter(name: "name", value: "smime.p7s")]),
+            transferEncoding: .base64,
+            extraFields: [(name: "Content-Disposition", value: "attachment; filename=\"smime.p7s\"")])
+        return MIMEPart.multipart(
+            subtype: "signed", parts: [prepared, signaturePart],
+            parameters: [
+                MIMEParameter(name: "protocol", value: "application/pkcs7-signature"),
+                MIMEParameter(name: "micalg", value: micalg(digest)),
+            ])
+    }
+
+    /// `application/pkcs7-mime; smime-type=signed-data`: the content inside the signature.
+    public static func signOpaque(_ content: MIMEPart, signer: Identity, digest: DigestAlgorithm = .sha256) throws -> MIMEPart {
+        let signed = try CMS.sign(content.canonicalBytes(), signer: signer, digest: digest, detached: false, extraCertificates: signer.chain)
+        return pkcs7Mime(signed, smimeType: "signed-data")
+    }
+
+    /// `application/pkcs7-mime; smime-type=enveloped-data` (CBC) or `authEnveloped-data` (GCM, RFC 8551 section 3.4).
+    public static func encrypt(_ content: MIMEPart, recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC) throws -> MIMEPart {
+        let enveloped = try CMS.encrypt(content.canonicalBytes(), recipients: recipients, cipher: cipher)
+        return pkcs7Mime(enveloped, smimeType: cipher == .aes256GCM ? "authEnveloped-data" : "enveloped-data")
+    }
+
+    /// Puts a whole message through `transform` (sign, encrypt or both): the message's MIME
+    /// content goes inside; the transport fields (From, To, Subject ...) stay outside. With
+    /// `protectHeaders`, copies of the protectable fields go inside as well (RFC 9788,
+    /// `hp="cipher"` for encrypted results, `hp="clear"` for signed-only ones), and
+    /// `obscuredSubject` replaces the outer Subject when given.
+    public static func wrap(
+        _ message: MIMEPart, protectHeaders: Bool, encrypted: Bool, obscuredSubject: String? = nil,
+        transform: (MIMEPart) throws -> MIMEPart
+    ) throws -> MIMEPart {
+        var inner = message
+        inner.header.removeAll { !$0.name.lowercased().hasPrefix("content-") }
+        if protectHeaders {
+            var contentType = inner.contentType
+            contentType.setParameter("hp", encrypted ? "cipher" : "clear")
+            inner.header.replaceOrAppend(name: "Content-Type", value: contentType.headerValue)
+            inner.header.fields += message.header.fields.filter { ProtectedHeaders.protectableNames.contains($0.name.lowercased()) }
+        }
+        let wrapped = try transform(inner)
+        var outer = message.header
+        outer.removeAll { $0.name.lowercased().hasPrefix("content-") }
+        if let obscuredSubject, outer.first("Subject") != nil {
+            outer.replaceOrAppend(name: "Subject", value: obscuredSubject)
+        }
+        if outer.first("MIME-Version") == nil { outer.append(name: "MIME-Version", value: "1.0") }
+        outer.fields += wrapped.header.fields
+        return MIMEPart(header: outer, body: wrapped.body)
+    }
+
+    /// Re-encodes 8-bit and binary leaves (quoted-printable for text, base64 otherwise), because
+    /// a relay that downgrades 8-bit mail would break a signature over them (RFC 8551 section 3.1.2).
+    public static func sevenBitSafe(_ part: MIMEPart) -> MIMEPart {
+        var result = part
+        switch part.body {
+        case .multipart(var multipart):
+            for index in multipart.entries.indices {
+                multipart.entries[index].part = sevenBitSafe(multipart.entries[index].part)
+            }
+            result.body = .multipart(multipart)
+        case .message(let inner):
+            let safeInner = sevenBitSafe(inner)
+            if safeInner != inner {
+                result.body = .message(safeInner)
+                if part.header.contentTransferEncoding != .sevenBit {
+                    result.header.replaceOrAppend(name: "Content-Transfer-Encoding", value: "7bit")
+                }
+            }
+        case .single(let raw):
+            let encoding = part.header.contentTransferEncoding
+            let needsEncoding = encoding == .eightBit || encoding == .binary || raw.contains { $0 >= 0x80 || $0 == 0 }
+            guard needsEncoding, encoding != .base64, encoding != .quotedPrintable else { return part }
+            let decoded = part.decodedBody()
+            let isText = part.contentType.type == "text"
+            let newEncoding: TransferEncoding = isText ? .quotedPrintable : .base64
+            result.header.replaceOrAppend(name: "Content-Transfer-Encoding", value: newEncoding.headerValue)
+            result.body = .single(newEncoding.encode(decoded, lineEnding: part.header.lineEnding, isText: isText))
+        }
+        return result
+    }
+
+    static func micalg(_ digest: DigestAlgorithm) -> String {
+        switch digest {
+        case .sha256: "sha-256"
+        case .sha384: "sha-384"
+        case .sha512: "sha-512"
+        }
+    }
+
+    private static func pkcs7Mime(_ der: [UInt8], smimeType: String) -> MIMEPart {
+        MIMEPart.leaf(
+            content: der,
+            contentType: ContentType(
+                type: "application", subtype: "pkcs7-mime",
+                parameters: [MIMEParameter(name: "smime-type", value: smimeType), MIMEParameter(name: "name", value: "smime.p7m")]),
+            transferEncoding: .base64,
+            extraFields: [(name: "Content-Disposition", value: "attachment; filename=\"smime.p7m\"")])
+    }
+}

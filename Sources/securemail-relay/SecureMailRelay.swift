@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SecureMail
+
+@main
+struct SecureMailRelay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "securemail-relay",
+        abstract: "S/MIME gateway: verify, decrypt, route, scan, encrypt and sign mail.",
+        version: SecureMailBuild.version,
+        subcommands: [Inspect.self, CheckConfig.self]
+    )
+
+    static func main() async {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// `--config F`, shared by every subcommand.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $SECUREMAIL_CONFIG, else the built-in example).")
+    var config: String?
+
+    func load() throws -> GatewayConfiguration {
+        do {
+            return try ConfigurationLoader.load(path: config)
+        } catch let error as ConfigurationError {
+            throw OperatorError(code: .config, message: "configuration error: \(error)")
+        }
+    }
+}
+
+/// An error for the operator: one line on stderr and a sysexits code.
+struct OperatorError: Error, CustomStringConvertible {
+    enum Code: Int32 {
+        case usage = 64
+        case dataError = 65
+        case noInput = 66
+        case software = 70
+        case tempFail = 75
+        case noPermission = 77
+        case config = 78
+    }
+
+    var code: Code
+    var message: String
+
+    var description: String { message }
+}
+
+extension OperatorError {
+    /// Turns any error into one line for stderr and its exit code.
+    static func report(_ error: Error) -> ExitCode {
+        if let operatorError = error as? OperatorError {
+            FileHandle.standardError.write(Data("securemail-relay: \(operatorError.message)\n".utf8))
+            return ExitCode(operatorError.code.rawValue)
+        }
+        FileHandle.standardError.write(Data("securemail-relay: \(error)\n".utf8))
+        return ExitCode(Code.software.rawValue)
+    }
+}
+
+/// Reads a whole file, or standard input for `-`.
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw OperatorError(code: .noInput, message: "cannot read \(path): check the path and its permissions")
+    }
+    return [UInt8](data)
+}
+
+/// Writes bytes to a file, or standard output for `-`.
+func writeOutput(_ bytes: [UInt8], to path: String) throws {
+    if path == "-" {
+        FileHandle.standardOutput.write(Data(bytes))
+        return
+    }
+    do {
+        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw OperatorError(code: .noPermission, message: "cannot write \(path): \(error.localizedDescription)")
+    }
+}
+
+/// Stable, readable JSON for reports.
+func encodeJSON<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return [UInt8](try encoder.encode(value)) + [0x0A]
+}
