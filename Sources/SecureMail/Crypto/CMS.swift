@@ -3,7 +3,12 @@ import Foundation
 
 /// Digest algorithms for signatures.
 public enum DigestAlgorithm: String, Sendable, CaseIterable {
-    case sha256, sha384, sha512
+    /// SHA-256: the default, read by every client.
+    case sha256
+    /// SHA-384.
+    case sha384
+    /// SHA-512.
+    case sha512
 
     var evpDigest: OpaquePointer? {
         switch self {
@@ -16,7 +21,16 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 
 /// The content type of a CMS ContentInfo.
 public enum CMSContentType: Hashable, Sendable {
-    case data, signedData, envelopedData, authEnvelopedData, compressedData
+    /// id-data: plain content.
+    case data
+    /// id-signedData.
+    case signedData
+    /// id-envelopedData (CBC content encryption).
+    case envelopedData
+    /// id-ct-authEnvelopedData (AES-GCM content encryption).
+    case authEnvelopedData
+    /// id-ct-compressedData.
+    case compressedData
     /// Any other type, by dotted OID.
     case other(String)
 }

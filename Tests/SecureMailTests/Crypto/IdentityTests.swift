@@ -58,6 +58,18 @@ import Testing
         #expect(error.kind == .wrongPassphrase)
     }
 
+    @Test func modernPKCS12CarriesTheChain() throws {
+        guard OpenSSLTool.available() else { return }
+        let folder = try CryptoFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try OpenSSLTool.run(
+            ["pkcs12", "-export", "-in", CryptoFixtures.certsPath("sikkermail.pem"), "-inkey", CryptoFixtures.certsPath("sikkermail.key.pem"),
+             "-certfile", CryptoFixtures.certsPath("demo-ca.pem"), "-passout", "pass:modern", "-out", "modern.p12"], in: folder)
+        let identity = try Identity.loadPKCS12(try CryptoFixtures.bytes(folder.appendingPathComponent("modern.p12").path), passphrase: "modern")
+        #expect(identity.certificate == (try CryptoFixtures.certificate("sikkermail")))
+        #expect(identity.chain == [try CryptoFixtures.certificate("demo-ca")])
+    }
+
     @Test func pkcs12FileReadableByOthersIsRefused() throws {
         let folder = try CryptoFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
