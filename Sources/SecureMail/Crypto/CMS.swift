@@ -3,7 +3,12 @@ import Foundation
 
 /// Digest algorithms for signatures.
 public enum DigestAlgorithm: String, Sendable, CaseIterable {
-    case sha256, sha384, sha512
+    /// SHA-256: the default, read by every client.
+    case sha256
+    /// SHA-384.
+    case sha384
+    /// SHA-512.
+    case sha512
 
     var evpDigest: OpaquePointer? {
         switch self {
@@ -16,7 +21,16 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 
 /// The content type of a CMS ContentInfo.
 public enum CMSContentType: Hashable, Sendable {
-    case data, signedData, envelopedData, authEnvelopedData, compressedData
+    /// id-data: plain content.
+    case data
+    /// id-signedData.
+    case signedData
+    /// id-envelopedData (CBC content encryption).
+    case envelopedData
+    /// id-ct-authEnvelopedData (AES-GCM content encryption).
+    case authEnvelopedData
+    /// id-ct-compressedData.
+    case compressedData
     /// Any other type, by dotted OID.
     case other(String)
 }
@@ -117,6 +131,7 @@ public enum CMS {
             throw CryptoError.openSSL(.unsupported, "add signer \(signer.certificate)", remedy: "Use an RSA or EC key with SHA-256, SHA-384 or SHA-512.")
         }
         try addCapabilities(to: signerInfo)
+        try addEncryptionKeyPreference(to: signerInfo, certificate: signer.certificate)
         for certificate in signer.chain + extraCertificates where CMS_add1_cert(cms.pointer, certificate.handle.pointer) != 1 {
             // A certificate already present is reported as an error; it is harmless.
             OpenSSLErrorQueue.clear()
@@ -142,6 +157,39 @@ public enum CMS {
         guard CMS_add_smimecap(signerInfo, algorithms) == 1 else {
             throw CryptoError.openSSL("add SMIMECapabilities", remedy: "The process is out of memory.")
         }
+    }
+
+    /// SMIMEEncryptionKeyPreference (RFC 8551) naming the signer's own certificate by issuer and
+    /// serial, so that replies are encrypted to it.
+    private static func addEncryptionKeyPreference(to signerInfo: OpaquePointer, certificate: Certificate) throws {
+        var issuerOutput: UnsafeMutablePointer<UInt8>?
+        let issuerLength = i2d_X509_NAME(X509_get_issuer_name(certificate.handle.pointer), &issuerOutput)
+        defer { securemail_free(issuerOutput) }
+        var serialOutput: UnsafeMutablePointer<UInt8>?
+        let serialLength = i2d_ASN1_INTEGER(X509_get0_serialNumber(certificate.handle.pointer), &serialOutput)
+        defer { securemail_free(serialOutput) }
+        guard issuerLength > 0, serialLength > 0, let issuerOutput, let serialOutput else {
+            throw CryptoError.openSSL("encode the signer's issuer and serial number", remedy: "The signer certificate is damaged.")
+        }
+        // issuerAndSerialNumber [0] IMPLICIT IssuerAndSerialNumber: the SEQUENCE tag becomes [0] constructed.
+        let contents = Array(UnsafeBufferPointer(start: issuerOutput, count: Int(issuerLength)))
+            + Array(UnsafeBufferPointer(start: serialOutput, count: Int(serialLength)))
+        let value = [0xA0] + derLength(contents.count) + contents
+        // A SEQUENCE-typed attribute value is written verbatim, so it may carry the [0] tag.
+        guard CMS_signed_add1_attr_by_NID(signerInfo, NID_id_smime_aa_encrypKeyPref, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
+            throw CryptoError.openSSL("add SMIMEEncryptionKeyPreference", remedy: "The process is out of memory.")
+        }
+    }
+
+    private static func derLength(_ length: Int) -> [UInt8] {
+        if length < 0x80 { return [UInt8(length)] }
+        var bytes: [UInt8] = []
+        var remaining = length
+        while remaining > 0 {
+            bytes.insert(UInt8(remaining & 0xFF), at: 0)
+            remaining >>= 8
+        }
+        return [0x80 | UInt8(bytes.count)] + bytes
     }
 
     /// Verifies a SignedData, judging each SignerInfo on its own. Throws only when `der` is not

@@ -46,7 +46,10 @@ public struct CMSRecipient: Sendable {
 public struct CMSDecryption: Sendable {
     /// The kind of encrypted structure.
     public enum Kind: String, Sendable {
-        case enveloped, authEnveloped
+        /// EnvelopedData.
+        case enveloped
+        /// AuthEnvelopedData.
+        case authEnveloped
     }
 
     /// The decrypted content.

@@ -129,7 +129,9 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Equal when the DER encodings are equal.
     public static func == (lhs: Certificate, rhs: Certificate) -> Bool { lhs.derBytes == rhs.derBytes }
+    /// Hashes the DER encoding.
     public func hash(into hasher: inout Hasher) { hasher.combine(derBytes) }
 
     /// PEM text with a trailing newline.

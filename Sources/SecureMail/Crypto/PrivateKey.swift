@@ -84,11 +84,8 @@ public struct Identity: Sendable {
     public static func loadPKCS12(_ der: [UInt8], passphrase: String) throws -> Identity {
         OpenSSLErrorQueue.clear()
         try checkInputSize(der.count, limit: CryptoLimits.defaultMaximumInputSize, what: "PKCS#12")
-        guard LegacyProviders.loaded else {
-            throw CryptoError.openSSL(
-                .unsupported, "load OpenSSL's legacy provider for PKCS#12",
-                remedy: "Install the OpenSSL legacy module (ossl-modules/legacy.so) or re-export the file with AES (openssl pkcs12 -export).")
-        }
+        let legacyRemedy = LegacyProviders.loaded ? "" :
+            " OpenSSL's legacy provider (ossl-modules/legacy.so) could not be loaded, so RC2/3DES-protected files cannot be read: install it or re-export the file with AES."
         guard !der.isEmpty, der.count <= Int(Int32.max) else {
             throw CryptoError(.malformedInput, operation: "parse an empty PKCS#12", remedy: "Supply a DER PKCS#12 file.")
         }
@@ -101,13 +98,13 @@ public struct Identity: Sendable {
         }
         defer { PKCS12_free(pkcs12) }
         guard PKCS12_verify_mac(pkcs12, passphrase, -1) == 1 else {
-            throw CryptoError.openSSL(.wrongPassphrase, "check the PKCS#12 integrity with the passphrase", remedy: "Check the passphrase.")
+            throw CryptoError.openSSL(.wrongPassphrase, "check the PKCS#12 integrity with the passphrase", remedy: "Check the passphrase." + legacyRemedy)
         }
         var key: OpaquePointer?
         var x509: OpaquePointer?
         var stack: OpaquePointer?
         guard PKCS12_parse(pkcs12, passphrase, &key, &x509, &stack) == 1 else {
-            throw CryptoError.openSSL(.operationFailed, "decrypt the PKCS#12 contents", remedy: "Check the passphrase; re-export the file if it uses an unusual algorithm.")
+            throw CryptoError.openSSL(.operationFailed, "decrypt the PKCS#12 contents", remedy: "Check the passphrase; re-export the file if it uses an unusual algorithm." + legacyRemedy)
         }
         let keyHandle = key.map(PrivateKeyHandle.init(taking:))
         let certificateHandle = x509.map(X509Handle.init(taking:))

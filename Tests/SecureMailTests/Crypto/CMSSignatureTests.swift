@@ -127,6 +127,40 @@ import Testing
         }
     }
 
+    @Test func nonDataContentTypeIsReported() throws {
+        guard OpenSSLTool.available() else { return }
+        let folder = try CryptoFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try CryptoFixtures.write(content, to: folder.appendingPathComponent("content.txt"))
+        try OpenSSLTool.run(
+            ["cms", "-sign", "-binary", "-nodetach", "-econtent_type", "1.2.3.4.5", "-in", "content.txt", "-outform", "DER", "-out", "odd.der",
+             "-signer", CryptoFixtures.certsPath("demo-customer.pem"), "-inkey", CryptoFixtures.certsPath("demo-customer.key.pem")],
+            in: folder)
+        let result = try CMS.verify(
+            try CryptoFixtures.bytes(folder.appendingPathComponent("odd.der").path), detachedContent: nil,
+            trust: try CryptoFixtures.demoTrust(), at: Date())
+        #expect(result.eContentType == "1.2.3.4.5")
+        #expect(!result.isDataContent)
+        #expect(result.warnings.contains { $0.contains("1.2.3.4.5") })
+    }
+
+    @Test func concurrentSigningAndVerifying() async throws {
+        let signer = try CryptoFixtures.identity("sikkermail-ec")
+        let trust = try CryptoFixtures.demoTrust()
+        let message = content
+        try await withThrowingTaskGroup(of: SignatureStatus?.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    let signature = try CMS.sign(message, signer: signer, detached: true)
+                    return try CMS.verify(signature, detachedContent: message, trust: trust, at: Date()).signers.first?.status
+                }
+            }
+            for try await status in group {
+                #expect(status == .valid)
+            }
+        }
+    }
+
     @Test func weVerifyOpenSSLSignatures() throws {
         guard OpenSSLTool.available() else { return }
         let folder = try CryptoFixtures.temporaryFolder()
@@ -178,6 +212,8 @@ import Testing
             _ = try? Identity.loadPKCS12(input, passphrase: "x")
             _ = try? CertificateRevocationList(input)
         }
+        #expect(CMS.contentType(of: Array("not cms at all".utf8)) == nil)
+        #expect(CMS.contentType(of: valid, maximumInputSize: 10) == nil)
         #expect(throws: CryptoError.self) { try CMS.verify(Array("not cms at all".utf8), detachedContent: nil, trust: trust, at: Date()) }
         #expect(throws: CryptoError.self) { try CMS.verify([], detachedContent: nil, trust: trust, at: Date()) }
         #expect(throws: CryptoError.self) { try CMS.verify(valid, detachedContent: nil, trust: trust, at: Date(), maximumInputSize: 100) }

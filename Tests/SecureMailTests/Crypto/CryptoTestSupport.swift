@@ -9,7 +9,13 @@ enum CryptoFixtures {
 
     static func certsPath(_ name: String) -> String { repositoryRoot.appendingPathComponent("certs/\(name)").path }
 
-    static let lampsFolder = "/work/shared/corpora/lamps-smime"
+    /// LAMPS sample messages copied from the shared corpus (autocrypt/protected-headers test vectors).
+    static var lampsFolder: String {
+        guard let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+            return repositoryRoot.appendingPathComponent("Tests/SecureMailTests/Fixtures/Crypto/lamps").path
+        }
+        return fixtures.appendingPathComponent("Crypto/lamps").path
+    }
 
     static func bytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
