@@ -72,17 +72,21 @@ public enum AddressList {
                 phrase.removeAll()
                 comments.removeAll()
             }
-            let pieces = phrase.compactMap { token -> String? in
+            guard !phrase.isEmpty else { return }
+            var address = ""
+            for token in phrase {
                 switch token {
-                case .word(let text, _): text
-                case .quoted(let text, _): "\"" + text + "\""
-                case .special(let char): String(char)
-                case .domainLiteral(let text): text
-                case .comment: nil
+                case .word(let text, let spaceBefore):
+                    if spaceBefore, !address.isEmpty { address += " " }
+                    address += text
+                case .quoted(let text, let spaceBefore):
+                    if spaceBefore, !address.isEmpty { address += " " }
+                    address += "\"" + text + "\""
+                case .special(let char): address.append(char)
+                case .domainLiteral(let text): address += text
+                case .comment: break
                 }
             }
-            guard !pieces.isEmpty else { return }
-            let address = pieces.joined()
             let name = comments.last.map { EncodedWords.decode($0).trimmingCharacters(in: .whitespaces) }
             result.append(MailboxAddress(displayName: name?.isEmpty == false ? name : nil, address: address))
         }
@@ -112,12 +116,12 @@ public enum AddressList {
                 result.append(MailboxAddress(displayName: trimmedName?.isEmpty == false ? trimmedName : nil, address: address))
                 phrase.removeAll()
                 comments.removeAll()
-                // Skip whatever follows up to the next separator.
+                // A comment right after the angle address can name a mailbox that has no display name.
                 index += 1
-                while index < tokens.count, tokens[index] != .special(","), tokens[index] != .special(";") {
-                    if case .comment(let text) = tokens[index], result.last?.displayName == nil {
-                        let decoded = EncodedWords.decode(text).trimmingCharacters(in: .whitespaces)
-                        if !decoded.isEmpty { result[result.count - 1].displayName = decoded }
+                while index < tokens.count, case .comment(let text) = tokens[index] {
+                    let decoded = EncodedWords.decode(text).trimmingCharacters(in: .whitespaces)
+                    if result[result.count - 1].displayName == nil, !decoded.isEmpty {
+                        result[result.count - 1].displayName = decoded
                     }
                     index += 1
                 }

@@ -90,7 +90,22 @@ public enum Base64 {
         output.reserveCapacity(bytes.underestimatedCount * 3 / 4)
         var accumulator: UInt32 = 0
         var count = 0
+        func flushPartial() {
+            if count == 2 {
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+            } else if count == 3 {
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+            }
+            accumulator = 0
+            count = 0
+        }
         for byte in bytes {
+            if byte == UInt8(ascii: "=") {
+                // Padding ends a group early; base64 chunks glued together then decode one after another.
+                flushPartial()
+                continue
+            }
             let value = values[Int(byte)]
             if value == 0xFF { continue }
             accumulator = (accumulator << 6) | UInt32(value)
@@ -103,12 +118,7 @@ public enum Base64 {
                 count = 0
             }
         }
-        if count == 2 {
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
-        } else if count == 3 {
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
-        }
+        flushPartial()
         return output
     }
 
