@@ -65,12 +65,14 @@ public enum AddressList {
         var result: [MailboxAddress] = []
         var phrase: [Token] = []
         var comments: [String] = []
+        var phraseHasAt = false
         var index = 0
 
         func finishBare() {
             defer {
                 phrase.removeAll()
                 comments.removeAll()
+                phraseHasAt = false
             }
             guard !phrase.isEmpty else { return }
             var address = ""
@@ -116,6 +118,7 @@ public enum AddressList {
                 result.append(MailboxAddress(displayName: trimmedName?.isEmpty == false ? trimmedName : nil, address: address))
                 phrase.removeAll()
                 comments.removeAll()
+                phraseHasAt = false
                 // A comment right after the angle address can name a mailbox that has no display name.
                 index += 1
                 while index < tokens.count, case .comment(let text) = tokens[index] {
@@ -128,7 +131,7 @@ public enum AddressList {
                 continue
             case .special(":"):
                 // A group name ends here; its members follow. Only in a phrase without "@" (else it is a route or junk).
-                if !phrase.contains(.special("@")) {
+                if !phraseHasAt {
                     phrase.removeAll()
                     comments.removeAll()
                 } else {
@@ -139,6 +142,7 @@ public enum AddressList {
             case .comment(let text):
                 comments.append(text)
             default:
+                if token == .special("@") { phraseHasAt = true }
                 phrase.append(token)
             }
             index += 1

@@ -118,10 +118,11 @@ enum ParameterList {
 
     private static func combine(_ raw: [RawParameter]) -> [MIMEParameter] {
         var order: [String] = []
+        var seen: Set<String> = []
         var plain: [String: String] = [:]
         var sections: [String: [RawParameter]] = [:]
         for parameter in raw {
-            if !order.contains(parameter.name) { order.append(parameter.name) }
+            if seen.insert(parameter.name).inserted { order.append(parameter.name) }
             if parameter.section == nil, !parameter.extended {
                 if plain[parameter.name] == nil { plain[parameter.name] = parameter.value }
             } else {

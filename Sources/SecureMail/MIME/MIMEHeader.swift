@@ -143,8 +143,15 @@ public struct MIMEHeader: Sendable, Hashable {
     }
 
     /// Appends a new field at the end, folded, with this header's line ending.
+    /// A last field that ended without a line ending (at the end of the input) gets one first.
     public mutating func append(name: String, value: String) {
+        terminateLastField()
         fields.append(MIMEHeaderField(name: name, value: value, lineEnding: lineEnding))
+    }
+
+    private mutating func terminateLastField() {
+        guard let last = fields.last, last.lineEnding == nil else { return }
+        fields[fields.count - 1] = MIMEHeaderField(parsedName: last.name, raw: last.raw + lineEnding.bytes)
     }
 
     /// Replaces the first field named `name` in place (removing any others of that name),
@@ -153,6 +160,7 @@ public struct MIMEHeader: Sendable, Hashable {
         let field = MIMEHeaderField(name: name, value: value, lineEnding: lineEnding)
         let lowered = name.lowercased()
         guard let index = fields.firstIndex(where: { $0.name.lowercased() == lowered }) else {
+            terminateLastField()
             fields.append(field)
             return
         }

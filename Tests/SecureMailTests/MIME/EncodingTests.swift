@@ -175,6 +175,15 @@ struct AddressListTests {
         #expect(AddressList.parse("a@x; b@y").count == 2)
     }
 
+    @Test func hostileAddressInputStaysBounded() {
+        let colons = "a@b" + String(repeating: ":", count: 20_000)
+        #expect(AddressList.parse(colons).count == 1)
+        let many = Array(repeating: "x@y", count: 5_000).joined(separator: ",")
+        #expect(AddressList.parse(many).count == 5_000)
+        #expect(AddressList.parse(String(repeating: "(", count: 10_000)).isEmpty)
+        #expect(AddressList.parse(String(repeating: "\"", count: 10_001)).count == 1)
+    }
+
     @Test func domainComparison() {
         let mailbox = MailboxAddress(displayName: nil, address: "Alice@SMIME.Example")
         #expect(mailbox.isSameAddress(as: "Alice@smime.example"))

@@ -57,6 +57,13 @@ struct EncodedWordsTests {
         #expect(EncodedWords.decode(input) == expected)
     }
 
+    @Test func manyUnterminatedWordsAreKept() {
+        let text = String(repeating: "=?utf-8?q?abc ", count: 20_000)
+        #expect(EncodedWords.decode(text) == text)
+        let glued = String(repeating: "=?utf-8?q?a?=", count: 20_000)
+        #expect(EncodedWords.decode(glued) == String(repeating: "a", count: 20_000))
+    }
+
     @Test func encodeLeavesPlainASCIIAlone() {
         #expect(EncodedWords.encode("Skade: claim 42") == "Skade: claim 42")
     }

@@ -338,6 +338,26 @@ struct MIMEParserTests {
         #expect(outer.closingDelimiter == "--z--\n".bytes)
     }
 
+    @Test func appendingAfterUnterminatedLastFieldAddsLineEnding() throws {
+        var part = try MIMEParser.parse("Subject: x\r\nFrom: a@b".bytes)
+        part.header.append(name: "X-Added", value: "1")
+        #expect(part.header.raw == "Subject: x\r\nFrom: a@b\r\nX-Added: 1\r\n".bytes)
+        #expect(try MIMEParser.parse(part.serialize()).header.first("x-added")?.value == "1")
+    }
+
+    @Test func manyPartsAndLongBodiesRoundTrip() throws {
+        var text = "Content-Type: multipart/mixed; boundary=q\r\n\r\n"
+        for index in 0..<2_000 {
+            text += "--q\r\nContent-Type: text/plain; name=\"f\(index).txt\"\r\n\r\n" + String(repeating: "line \(index)\r\n", count: 20)
+        }
+        text += "--q--\r\n"
+        let bytes = text.bytes
+        let part = try MIMEParser.parse(bytes)
+        #expect(part.multipartBody?.entries.count == 2_000)
+        #expect(part.multipartBody?.entries.last?.part.filename == "f1999.txt")
+        #expect(part.serialize() == bytes)
+    }
+
     @Test func changedHeaderSerialisesWithChange() throws {
         var part = try MIMEParser.parse("Subject: x\nX-SecureMail-Verdict: forged\nFrom: a@b\n\nbody\n".bytes)
         part.header.removeAll { $0.name.lowercased().hasPrefix("x-securemail-") }
