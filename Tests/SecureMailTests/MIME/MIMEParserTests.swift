@@ -358,6 +358,28 @@ struct MIMEParserTests {
         #expect(part.serialize() == bytes)
     }
 
+    @Test func allPartsWalksInDocumentOrder() throws {
+        let part = try MIMEParser.parse(hostileMessages[26].bytes)
+        let types = part.allParts().map(\.contentType.mimeType)
+        #expect(types == ["multipart/mixed", "message/rfc822", "multipart/alternative", "text/plain"])
+    }
+
+    @Test func mailboxesOfEveryField() throws {
+        let part = try MIMEParser.parse("From: \"a@x\" <b@y>\r\nFrom: c@z\r\nTo: =?utf-8?q?S=C3=B8ren?= <s@x.dk>, t@x.dk\r\n\r\n".bytes)
+        #expect(part.header.mailboxes("from").map(\.address) == ["b@y", "c@z"])
+        #expect(part.header.mailboxes("To").first?.displayName == "Søren")
+        #expect(part.header.mailboxes("To").count == 2)
+    }
+
+    @Test func fieldFromRawBytes() {
+        let field = MIMEHeaderField(raw: "X-Copied : v\r\n \tw\r\n".bytes)
+        #expect(field?.name == "X-Copied")
+        #expect(field?.value == "v \tw")
+        #expect(MIMEHeaderField(raw: "no colon\r\n".bytes) == nil)
+        #expect(MIMEHeaderField(raw: ": empty name\r\n".bytes) == nil)
+        #expect(MIMEHeaderField(raw: "bad name: x\r\n".bytes) == nil)
+    }
+
     @Test func changedHeaderSerialisesWithChange() throws {
         var part = try MIMEParser.parse("Subject: x\nX-SecureMail-Verdict: forged\nFrom: a@b\n\nbody\n".bytes)
         part.header.removeAll { $0.name.lowercased().hasPrefix("x-securemail-") }
