@@ -40,6 +40,7 @@ public struct MailboxAddress: Sendable, Hashable, CustomStringConvertible {
         isSameAddress(as: MailboxAddress(displayName: nil, address: address))
     }
 
+    /// `Display Name <address>`, or `<address>` without a display name.
     public var description: String {
         guard let displayName, !displayName.isEmpty else { return "<\(address)>" }
         return "\(displayName) <\(address)>"

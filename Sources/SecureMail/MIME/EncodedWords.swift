@@ -113,7 +113,7 @@ public enum EncodedWords {
                 output.append(0x20)
                 index += 1
             } else if byte == UInt8(ascii: "="), index + 2 < payload.count,
-                      let high = hexValue(payload[index + 1]), let low = hexValue(payload[index + 2]) {
+                      let high = QuotedPrintable.hexValue(payload[index + 1]), let low = QuotedPrintable.hexValue(payload[index + 2]) {
                 output.append(high << 4 | low)
                 index += 3
             } else {
@@ -122,15 +122,6 @@ public enum EncodedWords {
             }
         }
         return output
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 
     /// Encodes `text` for an unstructured header field (such as Subject) when it needs it:

@@ -11,10 +11,15 @@ public enum LineEnding: Sendable, Hashable {
 
 /// A Content-Transfer-Encoding (RFC 2045 section 6).
 public enum TransferEncoding: Sendable, Hashable {
+    /// `7bit`: short lines of US-ASCII, no encoding (the default).
     case sevenBit
+    /// `8bit`: short lines that may hold 8-bit bytes, no encoding.
     case eightBit
+    /// `binary`: any bytes, no encoding.
     case binary
+    /// `base64` (RFC 2045 section 6.8).
     case base64
+    /// `quoted-printable` (RFC 2045 section 6.7).
     case quotedPrintable
     /// A value this library does not decode (for example `x-uuencode`), lowercased.
     case other(String)
@@ -156,7 +161,8 @@ public enum Base64 {
 public enum QuotedPrintable {
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+    /// The value of one hexadecimal digit (either case), nil for anything else.
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10

@@ -146,6 +146,8 @@ struct ParameterTests {
         #expect(ContentType(headerValue: "text").mimeType == "text/plain")
         #expect(ContentType(headerValue: "").charset == "us-ascii")
         #expect(ContentType(headerValue: "/plain").mimeType == "text/plain")
+        #expect(ContentType(headerValue: "image/png (a picture); name=x.png").mimeType == "image/png")
+        #expect(ContentType(headerValue: "image/png (a picture); name=x.png").parameter("name") == "x.png")
     }
 
     @Test func renderRoundTrips() {
