@@ -40,6 +40,7 @@ public struct MailboxAddress: Sendable, Hashable, CustomStringConvertible {
         isSameAddress(as: MailboxAddress(displayName: nil, address: address))
     }
 
+    /// `Display Name <address>`, or `<address>` without a display name.
     public var description: String {
         guard let displayName, !displayName.isEmpty else { return "<\(address)>" }
         return "\(displayName) <\(address)>"
@@ -65,24 +66,30 @@ public enum AddressList {
         var result: [MailboxAddress] = []
         var phrase: [Token] = []
         var comments: [String] = []
+        var phraseHasAt = false
         var index = 0
 
         func finishBare() {
             defer {
                 phrase.removeAll()
                 comments.removeAll()
+                phraseHasAt = false
             }
-            let pieces = phrase.compactMap { token -> String? in
+            guard !phrase.isEmpty else { return }
+            var address = ""
+            for token in phrase {
                 switch token {
-                case .word(let text, _): text
-                case .quoted(let text, _): "\"" + text + "\""
-                case .special(let char): String(char)
-                case .domainLiteral(let text): text
-                case .comment: nil
+                case .word(let text, let spaceBefore):
+                    if spaceBefore, !address.isEmpty { address += " " }
+                    address += text
+                case .quoted(let text, let spaceBefore):
+                    if spaceBefore, !address.isEmpty { address += " " }
+                    address += "\"" + text + "\""
+                case .special(let char): address.append(char)
+                case .domainLiteral(let text): address += text
+                case .comment: break
                 }
             }
-            guard !pieces.isEmpty else { return }
-            let address = pieces.joined()
             let name = comments.last.map { EncodedWords.decode($0).trimmingCharacters(in: .whitespaces) }
             result.append(MailboxAddress(displayName: name?.isEmpty == false ? name : nil, address: address))
         }
@@ -112,19 +119,20 @@ public enum AddressList {
                 result.append(MailboxAddress(displayName: trimmedName?.isEmpty == false ? trimmedName : nil, address: address))
                 phrase.removeAll()
                 comments.removeAll()
-                // Skip whatever follows up to the next separator.
+                phraseHasAt = false
+                // A comment right after the angle address can name a mailbox that has no display name.
                 index += 1
-                while index < tokens.count, tokens[index] != .special(","), tokens[index] != .special(";") {
-                    if case .comment(let text) = tokens[index], result.last?.displayName == nil {
-                        let decoded = EncodedWords.decode(text).trimmingCharacters(in: .whitespaces)
-                        if !decoded.isEmpty { result[result.count - 1].displayName = decoded }
+                while index < tokens.count, case .comment(let text) = tokens[index] {
+                    let decoded = EncodedWords.decode(text).trimmingCharacters(in: .whitespaces)
+                    if result[result.count - 1].displayName == nil, !decoded.isEmpty {
+                        result[result.count - 1].displayName = decoded
                     }
                     index += 1
                 }
                 continue
             case .special(":"):
                 // A group name ends here; its members follow. Only in a phrase without "@" (else it is a route or junk).
-                if !phrase.contains(.special("@")) {
+                if !phraseHasAt {
                     phrase.removeAll()
                     comments.removeAll()
                 } else {
@@ -135,6 +143,7 @@ public enum AddressList {
             case .comment(let text):
                 comments.append(text)
             default:
+                if token == .special("@") { phraseHasAt = true }
                 phrase.append(token)
             }
             index += 1

@@ -15,10 +15,23 @@ public enum EncodedWords {
     public static func decode(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         guard scalars.count >= 8, text.contains("=?") else { return text }
+        // For each position, where the next "?=" and the next line break start, so that looking
+        // for the end of a word never rescans the text (many unterminated "=?" stay linear).
+        var nextTerminator = [Int](repeating: scalars.count, count: scalars.count + 1)
+        var nextLineBreak = [Int](repeating: scalars.count, count: scalars.count + 1)
+        if scalars.count >= 2 {
+            for position in stride(from: scalars.count - 1, through: 0, by: -1) {
+                let isTerminator = position + 1 < scalars.count && scalars[position] == "?" && scalars[position + 1] == "="
+                nextTerminator[position] = isTerminator ? position : nextTerminator[position + 1]
+                let isBreak = scalars[position] == "\r" || scalars[position] == "\n"
+                nextLineBreak[position] = isBreak ? position : nextLineBreak[position + 1]
+            }
+        }
         var words: [Word] = []
         var index = 0
         while index + 1 < scalars.count {
-            if scalars[index] == "=", scalars[index + 1] == "?", let word = parseWord(scalars, at: index) {
+            if scalars[index] == "=", scalars[index + 1] == "?",
+               let word = parseWord(scalars, at: index, nextTerminator: nextTerminator, nextLineBreak: nextLineBreak) {
                 words.append(word)
                 index = word.range.upperBound
             } else {
@@ -65,7 +78,7 @@ public enum EncodedWords {
         return String(result)
     }
 
-    private static func parseWord(_ scalars: [Unicode.Scalar], at start: Int) -> Word? {
+    private static func parseWord(_ scalars: [Unicode.Scalar], at start: Int, nextTerminator: [Int], nextLineBreak: [Int]) -> Word? {
         var index = start + 2
         let charsetStart = index
         while index < scalars.count, scalars[index] != "?" {
@@ -83,11 +96,8 @@ public enum EncodedWords {
         let textStart = index
         // The encoded text ends at the first "?=". Broken encoders leave spaces inside words,
         // so spaces are accepted, but a word never spans a line.
-        while index + 1 < scalars.count, !(scalars[index] == "?" && scalars[index + 1] == "=") {
-            if scalars[index] == "\r" || scalars[index] == "\n" { return nil }
-            index += 1
-        }
-        guard index + 1 < scalars.count else { return nil }
+        index = nextTerminator[textStart]
+        guard index + 1 < scalars.count, nextLineBreak[textStart] > index else { return nil }
         let payload = scalars[textStart..<index].map { $0.value < 0x100 ? UInt8($0.value) : UInt8(ascii: "?") }
         let bytes = (encoding == "B" || encoding == "b") ? Base64.decode(payload) : decodeQ(payload)
         return Word(range: start..<(index + 2), charset: charset, bytes: bytes)
@@ -103,7 +113,7 @@ public enum EncodedWords {
                 output.append(0x20)
                 index += 1
             } else if byte == UInt8(ascii: "="), index + 2 < payload.count,
-                      let high = hexValue(payload[index + 1]), let low = hexValue(payload[index + 2]) {
+                      let high = QuotedPrintable.hexValue(payload[index + 1]), let low = QuotedPrintable.hexValue(payload[index + 2]) {
                 output.append(high << 4 | low)
                 index += 3
             } else {
@@ -112,15 +122,6 @@ public enum EncodedWords {
             }
         }
         return output
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 
     /// Encodes `text` for an unstructured header field (such as Subject) when it needs it:

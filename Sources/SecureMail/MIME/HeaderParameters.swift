@@ -118,10 +118,11 @@ enum ParameterList {
 
     private static func combine(_ raw: [RawParameter]) -> [MIMEParameter] {
         var order: [String] = []
+        var seen: Set<String> = []
         var plain: [String: String] = [:]
         var sections: [String: [RawParameter]] = [:]
         for parameter in raw {
-            if !order.contains(parameter.name) { order.append(parameter.name) }
+            if seen.insert(parameter.name).inserted { order.append(parameter.name) }
             if parameter.section == nil, !parameter.extended {
                 if plain[parameter.name] == nil { plain[parameter.name] = parameter.value }
             } else {
@@ -234,7 +235,9 @@ public struct ContentType: Sendable, Hashable {
     /// Parses a Content-Type header value. A value without a valid `type/subtype` gives the RFC 2045 default.
     public init(headerValue: String) {
         let (leading, rest) = ParameterList.splitLeadingValue(headerValue)
-        let mediaType = leading.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A comment after the media type ("text/plain (body text)") is legal and ignored.
+        let mediaType = (leading.split(separator: "(", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? leading)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let pieces = mediaType.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty,
               !pieces[0].contains(" "), !pieces[1].contains(" ") else {

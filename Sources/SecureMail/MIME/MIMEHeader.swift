@@ -11,6 +11,18 @@ public struct MIMEHeaderField: Sendable, Hashable {
         self.raw = raw
     }
 
+    /// Wraps the exact bytes of an existing field (for example one copied from another message).
+    /// Returns nil unless `raw` starts with a field name (no whitespace or control characters)
+    /// followed by a colon; the bytes are kept as given, so include the line ending.
+    public init?(raw: [UInt8]) {
+        guard let colon = raw.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        var nameEnd = colon
+        while nameEnd > 0, raw[nameEnd - 1] == 0x20 || raw[nameEnd - 1] == 0x09 { nameEnd -= 1 }
+        let name = raw[..<nameEnd]
+        guard !name.isEmpty, !name.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else { return nil }
+        self.init(parsedName: String(utf8OrLatin1: name), raw: raw)
+    }
+
     /// Makes a new field. Line breaks inside `value` are replaced by spaces (so a value can never
     /// inject another field), and the field is folded at whitespace so that lines stay within
     /// 78 characters where the value allows. `value` is written as given: encode non-ASCII text
@@ -143,8 +155,15 @@ public struct MIMEHeader: Sendable, Hashable {
     }
 
     /// Appends a new field at the end, folded, with this header's line ending.
+    /// A last field that ended without a line ending (at the end of the input) gets one first.
     public mutating func append(name: String, value: String) {
+        terminateLastField()
         fields.append(MIMEHeaderField(name: name, value: value, lineEnding: lineEnding))
+    }
+
+    private mutating func terminateLastField() {
+        guard let last = fields.last, last.lineEnding == nil else { return }
+        fields[fields.count - 1] = MIMEHeaderField(parsedName: last.name, raw: last.raw + lineEnding.bytes)
     }
 
     /// Replaces the first field named `name` in place (removing any others of that name),
@@ -153,6 +172,7 @@ public struct MIMEHeader: Sendable, Hashable {
         let field = MIMEHeaderField(name: name, value: value, lineEnding: lineEnding)
         let lowered = name.lowercased()
         guard let index = fields.firstIndex(where: { $0.name.lowercased() == lowered }) else {
+            terminateLastField()
             fields.append(field)
             return
         }
@@ -165,6 +185,12 @@ public struct MIMEHeader: Sendable, Hashable {
                 position = fields.index(after: position)
             }
         }
+    }
+
+    /// The mailboxes of every field named `name` (From, To, Cc ...), in order, with display
+    /// names RFC 2047 decoded. Two From fields give the mailboxes of both.
+    public func mailboxes(_ name: String) -> [MailboxAddress] {
+        all(name).flatMap { AddressList.parse($0.value) }
     }
 
     /// The exact bytes of all fields, in order.

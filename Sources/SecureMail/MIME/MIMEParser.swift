@@ -36,6 +36,7 @@ public enum MIMEError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The message exceeds one of the `MIMELimits`; `what` names the limit.
     case limitExceeded(what: String, limit: Int)
 
+    /// What was exceeded, and what to do about it.
     public var description: String {
         switch self {
         case .limitExceeded(let what, let limit):

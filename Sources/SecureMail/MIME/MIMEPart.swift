@@ -166,6 +166,18 @@ public struct MIMEPart: Sendable, Hashable {
         }
     }
 
+    /// This part and every part inside it, depth-first in document order (parents before
+    /// children, embedded messages included). Iterative, so any depth is safe.
+    public func allParts() -> [MIMEPart] {
+        var result: [MIMEPart] = []
+        var pending: [MIMEPart] = [self]
+        while let part = pending.popLast() {
+            result.append(part)
+            pending.append(contentsOf: part.children.reversed())
+        }
+        return result
+    }
+
     /// Makes a leaf part from decoded content: sets Content-Type and
     /// Content-Transfer-Encoding and encodes `content` accordingly.
     /// - Parameters:

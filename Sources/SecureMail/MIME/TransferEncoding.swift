@@ -11,10 +11,15 @@ public enum LineEnding: Sendable, Hashable {
 
 /// A Content-Transfer-Encoding (RFC 2045 section 6).
 public enum TransferEncoding: Sendable, Hashable {
+    /// `7bit`: short lines of US-ASCII, no encoding (the default).
     case sevenBit
+    /// `8bit`: short lines that may hold 8-bit bytes, no encoding.
     case eightBit
+    /// `binary`: any bytes, no encoding.
     case binary
+    /// `base64` (RFC 2045 section 6.8).
     case base64
+    /// `quoted-printable` (RFC 2045 section 6.7).
     case quotedPrintable
     /// A value this library does not decode (for example `x-uuencode`), lowercased.
     case other(String)
@@ -90,7 +95,22 @@ public enum Base64 {
         output.reserveCapacity(bytes.underestimatedCount * 3 / 4)
         var accumulator: UInt32 = 0
         var count = 0
+        func flushPartial() {
+            if count == 2 {
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+            } else if count == 3 {
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+                output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+            }
+            accumulator = 0
+            count = 0
+        }
         for byte in bytes {
+            if byte == UInt8(ascii: "=") {
+                // Padding ends a group early; base64 chunks glued together then decode one after another.
+                flushPartial()
+                continue
+            }
             let value = values[Int(byte)]
             if value == 0xFF { continue }
             accumulator = (accumulator << 6) | UInt32(value)
@@ -103,12 +123,7 @@ public enum Base64 {
                 count = 0
             }
         }
-        if count == 2 {
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
-        } else if count == 3 {
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
-            output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
-        }
+        flushPartial()
         return output
     }
 
@@ -146,7 +161,8 @@ public enum Base64 {
 public enum QuotedPrintable {
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+    /// The value of one hexadecimal digit (either case), nil for anything else.
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10

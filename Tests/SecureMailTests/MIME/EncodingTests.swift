@@ -1,0 +1,195 @@
+import Testing
+@testable import SecureMail
+
+@Suite("Charsets")
+struct CharsetTests {
+    @Test func latin1() {
+        #expect(Charsets.decode([0x53, 0xF8, 0x72, 0x65, 0x6E, 0x20, 0xE6, 0xF8, 0xE5, 0xC6, 0xD8, 0xC5], charset: "ISO-8859-1") == "Søren æøåÆØÅ")
+        #expect(Charsets.decode([0xA4, 0x80], charset: "latin1") == "\u{A4}\u{80}")
+    }
+
+    @Test func latin9() {
+        #expect(Charsets.decode([0xA4, 0xA6, 0xA8, 0xB4, 0xB8, 0xBC, 0xBD, 0xBE, 0xE6], charset: "iso-8859-15") == "€ŠšŽžŒœŸæ")
+        #expect(Charsets.decode([0xA4], charset: "Latin-9") == "€")
+    }
+
+    @Test func windows1252HighControlRange() {
+        let bytes: [UInt8] = [0x80, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8E,
+                              0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9E, 0x9F]
+        #expect(Charsets.decode(bytes, charset: "windows-1252") == "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ")
+        #expect(Charsets.decode([0x81, 0x8D, 0x8F, 0x90, 0x9D], charset: "cp1252") == "\u{81}\u{8D}\u{8F}\u{90}\u{9D}")
+        #expect(Charsets.decode([0xE6, 0xF8, 0xE5], charset: "CP1252") == "æøå")
+    }
+
+    @Test(arguments: ["utf-8", "UTF8", "us-ascii", "ascii", "latin1", "iso_8859-1", "l1", "cp1252", "x-cp1252",
+                      "windows-1252", "iso-8859-15", "latin9", "\"utf-8\"", " UTF-8 "])
+    func aliasesAreKnown(name: String) {
+        #expect(Charsets.isSupported(name))
+        #expect(Charsets.decode("abc".bytes, charset: name) == "abc")
+    }
+
+    @Test func unknownCharsetIsNil() {
+        #expect(Charsets.decode("abc".bytes, charset: "x-klingon") == nil)
+        #expect(Charsets.decode("abc".bytes, charset: "") == nil)
+    }
+
+    @Test func utf8RepairsInvalidBytes() {
+        #expect(Charsets.decode([0x61, 0xFF, 0x62], charset: "utf-8") == "a\u{FFFD}b")
+        #expect(Charsets.decode("Søren".bytes, charset: "utf-8") == "Søren")
+    }
+
+    @Test func mislabelledASCII() {
+        #expect(Charsets.decode("Søren".bytes, charset: "us-ascii") == "Søren")
+        #expect(Charsets.decode([0x80, 0x20, 0xE6], charset: "us-ascii") == "€ æ")
+    }
+
+    @Test func foundationCharsets() {
+        #expect(Charsets.decode([0xFF, 0xFE, 0x41, 0x00, 0xF8, 0x00], charset: "utf-16") == "Aø")
+        #expect(Charsets.decode([0x00, 0x41, 0x00, 0xF8], charset: "utf-16be") == "Aø")
+        #expect(Charsets.decode([0xB1, 0xE6, 0xBF], charset: "iso-8859-2") == "ąćż")
+    }
+}
+
+@Suite("Transfer encodings")
+struct TransferEncodingTests {
+    private func sampleBytes(_ count: Int) -> [UInt8] {
+        var state: UInt32 = 12345
+        return (0..<count).map { _ in
+            state = state &* 1_103_515_245 &+ 12345
+            return UInt8(truncatingIfNeeded: state >> 16)
+        }
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 56, 57, 58, 1000, 4099])
+    func base64RoundTrip(count: Int) {
+        let bytes = sampleBytes(count)
+        let encoded = Base64.encode(bytes)
+        #expect(Base64.decode(encoded) == bytes)
+        let lines = String(decoding: encoded, as: UTF8.self).components(separatedBy: "\r\n")
+        for line in lines { #expect(line.count <= 76) }
+        if count > 57 { #expect(lines[0].count == 76) }
+        #expect(TransferEncoding.base64.decode(TransferEncoding.base64.encode(bytes, lineEnding: .lf)) == bytes)
+    }
+
+    @Test func base64KnownVectorsAndTolerance() {
+        #expect(Base64.encode("foobar".bytes, lineEnding: nil) == "Zm9vYmFy".bytes)
+        #expect(Base64.encode("fo".bytes, lineEnding: nil) == "Zm8=".bytes)
+        #expect(Base64.decode(" Zm9v\r\n YmFy\t".bytes) == "foobar".bytes)
+        #expect(Base64.decode("Zm9v*!YmFy==garbage-after".bytes).starts(with: "foobar".bytes))
+        #expect(Base64.decode("Zm8".bytes) == "fo".bytes)
+        #expect(Base64.decode("Z".bytes) == [])
+        #expect(Base64.decode("Zm8=Zm8=".bytes) == "fofo".bytes)
+    }
+
+    @Test func quotedPrintableDecoding() {
+        #expect(QuotedPrintable.decode("S=C3=B8ren".bytes) == "Søren".bytes)
+        #expect(QuotedPrintable.decode("S=c3=b8ren".bytes) == "Søren".bytes)
+        #expect(QuotedPrintable.decode("soft=\r\nbreak".bytes) == "softbreak".bytes)
+        #expect(QuotedPrintable.decode("soft=  \r\nbreak".bytes) == "softbreak".bytes)
+        #expect(QuotedPrintable.decode("soft=\nbreak".bytes) == "softbreak".bytes)
+        #expect(QuotedPrintable.decode("bad =ZZ escape =4".bytes) == "bad =ZZ escape =4".bytes)
+        #expect(QuotedPrintable.decode("trailing   \r\nspace".bytes) == "trailing\r\nspace".bytes)
+        #expect(QuotedPrintable.decode("end=".bytes) == "end".bytes)
+        #expect(QuotedPrintable.decode("a=3D=3d".bytes) == "a==".bytes)
+    }
+
+    @Test func quotedPrintableEncodingIsSafeForSigning() {
+        let text = "From here on\nline with trailing space \n. dot line\n" + String(repeating: "lang linje med æøå ", count: 20) + "\nend\t"
+        let encoded = QuotedPrintable.encode(text.bytes)
+        let lines = String(decoding: encoded, as: UTF8.self).components(separatedBy: "\r\n")
+        for line in lines {
+            #expect(line.utf8.count <= 76)
+            #expect(!line.hasSuffix(" ") && !line.hasSuffix("\t"))
+            #expect(!line.hasPrefix("From "))
+            #expect(line.unicodeScalars.allSatisfy { $0.value < 0x7F })
+        }
+        #expect(lines[0].hasPrefix("=46rom"))
+        #expect(QuotedPrintable.decode(encoded) == Canonicalization.crlf(text.bytes))
+    }
+
+    @Test func quotedPrintableBinaryRoundTrip() {
+        let bytes = sampleBytes(3000)
+        let encoded = QuotedPrintable.encode(bytes, lineEnding: .lf, isText: false)
+        #expect(QuotedPrintable.decode(encoded) == bytes)
+        for line in String(decoding: encoded, as: UTF8.self).split(separator: "\n") { #expect(line.utf8.count <= 76) }
+    }
+
+    @Test func canonicalisation() {
+        #expect(Canonicalization.crlf("a\nb\rc\r\nd\r\r\n".bytes) == "a\r\nb\r\nc\r\nd\r\n\r\n".bytes)
+        #expect(Canonicalization.crlf([]) == [])
+        #expect(Canonicalization.normalizeLineEndings("a\r\nb\rc\n".bytes, to: .lf) == "a\nb\nc\n".bytes)
+    }
+}
+
+@Suite("Address lists")
+struct AddressListTests {
+    @Test func quotedDisplayNameWithAtIsOneMailbox() {
+        let list = AddressList.parse("\"a@x\" <b@y>")
+        #expect(list == [MailboxAddress(displayName: "a@x", address: "b@y")])
+    }
+
+    @Test func twoBareAddresses() {
+        let list = AddressList.parse("a@x, b@y")
+        #expect(list.map(\.address) == ["a@x", "b@y"])
+        #expect(list.allSatisfy { $0.displayName == nil })
+    }
+
+    @Test(arguments: [
+        ("Alice Lovelace <alice@smime.example>", "Alice Lovelace", "alice@smime.example"),
+        ("\"Lovelace, Alice\" <alice@smime.example>", "Lovelace, Alice", "alice@smime.example"),
+        ("=?utf-8?q?S=C3=B8ren_Kj=C3=A6rgaard?= <soeren@gjensidige.dk>", "Søren Kjærgaard", "soeren@gjensidige.dk"),
+        ("\"=?utf-8?q?S=C3=B8ren?=\" <s@x.dk>", "Søren", "s@x.dk"),
+        ("John Q. Public <JQB@bar.com>", "John Q. Public", "JQB@bar.com"),
+        ("alice@example.com (Alice Example)", "Alice Example", "alice@example.com"),
+        ("<@route.example,@other.example:user@final.example>", nil, "user@final.example"),
+        ("Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>", "Pete", "pete@silly.test"),
+        ("\"Joe Q. Public\" <john.q.public@example.com>", "Joe Q. Public", "john.q.public@example.com"),
+        ("a@x <b@y>", "a@x", "b@y"),
+        ("<bare@angle.example>", nil, "bare@angle.example"),
+        ("Broken <missing@close.example", "Broken", "missing@close.example"),
+        ("\"escaped \\\"quote\\\"\" <q@x>", "escaped \"quote\"", "q@x"),
+        ("\"john doe\"@example.com", nil, "\"john doe\"@example.com"),
+        ("user@[192.0.2.1]", nil, "user@[192.0.2.1]"),
+    ])
+    func singleMailboxes(header: String, name: String?, address: String) {
+        let list = AddressList.parse(header)
+        #expect(list.count == 1, "\(header) -> \(list)")
+        #expect(list.first?.displayName == name)
+        #expect(list.first?.address == address)
+    }
+
+    @Test func groups() {
+        let list = AddressList.parse("A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;, Mary Smith <mary@x.test>")
+        #expect(list.map(\.address) == ["c@a.test", "joe@where.test", "jdoe@one.test", "mary@x.test"])
+        #expect(list[0].displayName == "Ed Jones")
+        #expect(AddressList.parse("undisclosed-recipients:;").isEmpty)
+        #expect(AddressList.parse("").isEmpty)
+        #expect(AddressList.parse(" , ,").isEmpty)
+    }
+
+    @Test func counts() {
+        #expect(AddressList.parse("\"Last, First\" <a@x>, b@y").count == 2)
+        #expect(AddressList.parse("a@x,,b@y").count == 2)
+        #expect(AddressList.parse("Alice <a@x> Bob <b@y>").count == 2)
+        #expect(AddressList.parse("Just A Name").count == 1)
+        #expect(AddressList.parse("a@x; b@y").count == 2)
+    }
+
+    @Test func hostileAddressInputStaysBounded() {
+        let colons = "a@b" + String(repeating: ":", count: 20_000)
+        #expect(AddressList.parse(colons).count == 1)
+        let many = Array(repeating: "x@y", count: 5_000).joined(separator: ",")
+        #expect(AddressList.parse(many).count == 5_000)
+        #expect(AddressList.parse(String(repeating: "(", count: 10_000)).isEmpty)
+        #expect(AddressList.parse(String(repeating: "\"", count: 10_001)).count == 1)
+    }
+
+    @Test func domainComparison() {
+        let mailbox = MailboxAddress(displayName: nil, address: "Alice@SMIME.Example")
+        #expect(mailbox.isSameAddress(as: "Alice@smime.example"))
+        #expect(!mailbox.isSameAddress(as: "alice@smime.example"))
+        #expect(mailbox.domain == "smime.example")
+        #expect(mailbox.localPart == "Alice")
+        #expect(mailbox.normalizedAddress == "Alice@smime.example")
+    }
+}
