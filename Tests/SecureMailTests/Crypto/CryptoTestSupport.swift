@@ -4,17 +4,11 @@ import Testing
 
 /// Shared helpers for the Crypto tests: demo material, temporary folders and the openssl CLI.
 enum CryptoFixtures {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static func certsPath(_ name: String) -> String { repositoryRoot.appendingPathComponent("certs/\(name)").path }
+    static func certsPath(_ name: String) -> String { Repository.certs(name) }
 
     /// LAMPS sample messages copied from the shared corpus (autocrypt/protected-headers test vectors).
     static var lampsFolder: String {
-        guard let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            return repositoryRoot.appendingPathComponent("Tests/SecureMailTests/Fixtures/Crypto/lamps").path
-        }
-        return fixtures.appendingPathComponent("Crypto/lamps").path
+        Repository.fixtures.appendingPathComponent("lamps-smime").path
     }
 
     static func bytes(_ path: String) throws -> [UInt8] {
@@ -60,50 +54,14 @@ enum OpenSSLTool {
     static let path: String? = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// True when openssl can be used. Without it, fails the test when CI is set, else prints why it skips.
-    static func available() -> Bool {
-        if path != nil { return true }
-        if ProcessInfo.processInfo.environment["CI"] != nil {
-            Issue.record("the openssl command-line tool is required for interop tests (apt-get install -y openssl)")
-        } else {
-            print("skipping: the openssl command-line tool is not installed")
-        }
-        return false
-    }
-
-    struct Output {
-        let status: Int32
-        let standardOutput: [UInt8]
-        let standardError: String
-    }
+    static func available() -> Bool { ExternalTool.available("openssl") }
 
     /// Runs openssl with `arguments` in `folder`; throws when it exits non-zero unless `allowFailure`.
     @discardableResult
-    static func run(_ arguments: [String], in folder: URL, allowFailure: Bool = false) throws -> Output {
+    static func run(_ arguments: [String], in folder: URL, allowFailure: Bool = false) throws -> ToolRun {
         guard let path else { throw FixtureError("openssl not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        let outputFile = folder.appendingPathComponent("stdout-\(UUID().uuidString)")
-        let errorFile = folder.appendingPathComponent("stderr-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: outputFile.path, contents: nil),
-              FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
-            throw FixtureError("cannot create output files in \(folder.path)")
-        }
-        let outputHandle = try FileHandle(forWritingTo: outputFile)
-        let errorHandle = try FileHandle(forWritingTo: errorFile)
-        process.standardOutput = outputHandle
-        process.standardError = errorHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try outputHandle.close()
-        try errorHandle.close()
-        let output = Output(
-            status: process.terminationStatus,
-            standardOutput: try CryptoFixtures.bytes(outputFile.path),
-            standardError: String(decoding: try CryptoFixtures.bytes(errorFile.path), as: UTF8.self))
-        if output.status != 0 && !allowFailure {
+        let output = try ExternalTool.run(path, arguments, directory: folder)
+        if !output.succeeded && !allowFailure {
             throw FixtureError("openssl \(arguments.joined(separator: " ")) failed (\(output.status)): \(output.standardError)")
         }
         return output

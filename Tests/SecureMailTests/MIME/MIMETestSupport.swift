@@ -7,11 +7,11 @@ enum MIMEFixtures {
             guard let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
                 throw FixtureError.missing("Fixtures folder not in the test bundle")
             }
-            return root.appendingPathComponent("MIME")
+            return root.appendingPathComponent("lamps-smime")
         }
     }
 
-    /// Every fixture file name (real messages from the LAMPS corpus and their inner layers).
+    /// Every message fixture (real messages from the LAMPS corpus and their inner layers).
     static let names: [String] = [
         "smime-enc+legacy-disp.eml",
         "smime-enc+legacy-disp.inner",

@@ -10,14 +10,17 @@ import Testing
         var verdict: Verdict
         var signature: SignatureSummary
         var inner: [String]
+        var subject = "BarCorp contract signed, let's go!"
         var description: String { file }
     }
 
-    static let subject = "BarCorp contract signed, let's go!"
-
     static let expectations = [
-        Expectation(file: "smime-multipart-signed.eml", layers: [.signed], verdict: .verified, signature: .valid, inner: []),
-        Expectation(file: "smime-onepart-signed.eml", layers: [.signed], verdict: .verified, signature: .valid, inner: ["smime-onepart-signed.inner"]),
+        Expectation(
+            file: "smime-multipart-signed.eml", layers: [.signed], verdict: .verified, signature: .valid, inner: [],
+            subject: "The FooCorp contract"),
+        Expectation(
+            file: "smime-onepart-signed.eml", layers: [.signed], verdict: .verified, signature: .valid,
+            inner: ["smime-onepart-signed.inner"], subject: "The FooCorp contract"),
         Expectation(
             file: "smime-sign+enc.eml", layers: [.enveloped, .signed], verdict: .verified, signature: .valid,
             inner: ["smime-sign+enc.inner", "smime-sign+enc.inner.inner"]),
@@ -44,7 +47,7 @@ import Testing
         #expect(unwrapped.layers.map(\.kind) == expected.layers)
         #expect(assessment.verdict == expected.verdict, "\(assessment.reasons)")
         #expect(assessment.signature == expected.signature)
-        #expect(ProtectedHeaders.effectiveValue("Subject", of: unwrapped) == Self.subject)
+        #expect(ProtectedHeaders.effectiveValue("Subject", of: unwrapped) == expected.subject)
         if expected.signature == .valid {
             #expect(assessment.signer == "alice@smime.example")
             #expect(assessment.signerMatchesFrom == true)
