@@ -81,7 +81,7 @@ public struct TrustStore: Sendable {
         }
         let result = X509_verify_cert(context)
         if result != 1 {
-            return Self.classify(context: context, time: time)
+            return Self.classify(context: context, leaf: leaf, time: time)
         }
         switch purpose {
         case .emailSigning where !usesOpenSSLPurpose && !leaf.allowsSigning:
@@ -93,7 +93,10 @@ public struct TrustStore: Sendable {
         }
     }
 
-    private static func classify(context: OpaquePointer, time: Date) -> TrustEvaluation {
+    /// Maps OpenSSL's first error to a verdict. OpenSSL may stop at another error (a CRL past its
+    /// nextUpdate, say) before it looks at the leaf's dates, so a leaf outside its validity is
+    /// reported as expired whatever came first, unless it is revoked.
+    private static func classify(context: OpaquePointer, leaf: Certificate, time: Date) -> TrustEvaluation {
         let code = X509_STORE_CTX_get_error(context)
         let depth = X509_STORE_CTX_get_error_depth(context)
         let message = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
@@ -105,6 +108,9 @@ public struct TrustStore: Sendable {
         case X509_V_ERR_CERT_REVOKED:
             return .revoked(reason: reason)
         default:
+            if time < leaf.notValidBefore || time > leaf.notValidAfter {
+                return .expired(reason: "\(leaf.subject) is valid from \(leaf.notValidBefore) to \(leaf.notValidAfter), not at the evaluation time; also: \(reason)")
+            }
             return .untrusted(reason: reason)
         }
     }

@@ -6,17 +6,7 @@ public enum SMIMEWriter {
     public static func signDetached(_ content: MIMEPart, signer: Identity, digest: DigestAlgorithm = .sha256) throws -> MIMEPart {
         let prepared = sevenBitSafe(content)
         let signature = try CMS.sign(prepared.canonicalBytes(), signer: signer, digest: digest, detached: true, extraCertificates: signer.chain)
-        let signaturePart = MIMEPart.leaf(
-            content: signature,
-            contentType: ContentType(type: "application", subtype: "pkcs7-signature", parameters: [MIMEParameter(name: "name", value: "smime.p7s")]),
-            transferEncoding: .base64,
-            extraFields: [(name: "Content-Disposition", value: "attachment; filename=\"smime.p7s\"")])
-        return MIMEPart.multipart(
-            subtype: "signed", parts: [prepared, signaturePart],
-            parameters: [
-                MIMEParameter(name: "protocol", value: "application/pkcs7-signature"),
-                MIMEParameter(name: "micalg", value: micalg(digest)),
-            ])
+        return multipartSigned(prepared, signature: signature, digest: digest)
     }
 
     /// `application/pkcs7-mime; smime-type=signed-data`: the content inside the signature.
@@ -90,6 +80,21 @@ public enum SMIMEWriter {
         return result
     }
 
+    /// Puts content and a detached CMS signature (DER) together as `multipart/signed`.
+    public static func multipartSigned(_ content: MIMEPart, signature: [UInt8], digest: DigestAlgorithm) -> MIMEPart {
+        let signaturePart = MIMEPart.leaf(
+            content: signature,
+            contentType: ContentType(type: "application", subtype: "pkcs7-signature", parameters: [MIMEParameter(name: "name", value: "smime.p7s")]),
+            transferEncoding: .base64,
+            extraFields: [(name: "Content-Disposition", value: "attachment; filename=\"smime.p7s\"")])
+        return MIMEPart.multipart(
+            subtype: "signed", parts: [content, signaturePart],
+            parameters: [
+                MIMEParameter(name: "protocol", value: "application/pkcs7-signature"),
+                MIMEParameter(name: "micalg", value: micalg(digest)),
+            ])
+    }
+
     static func micalg(_ digest: DigestAlgorithm) -> String {
         switch digest {
         case .sha256: "sha-256"
@@ -98,7 +103,9 @@ public enum SMIMEWriter {
         }
     }
 
-    private static func pkcs7Mime(_ der: [UInt8], smimeType: String) -> MIMEPart {
+    /// An `application/pkcs7-mime` entity around a CMS object (DER); `smimeType` is
+    /// `signed-data`, `enveloped-data` or `authEnveloped-data`.
+    public static func pkcs7Mime(_ der: [UInt8], smimeType: String) -> MIMEPart {
         MIMEPart.leaf(
             content: der,
             contentType: ContentType(

@@ -109,10 +109,21 @@ final class NSSDatabase {
         try ExternalTool.require("pk12util", ["-i", p12, "-d", directory, "-W", Self.passphrase])
     }
 
-    /// `cmsutil -D` with signer details (`-h 2`); returns the run without judging it.
-    func decode(_ cmsPath: String, detachedContent: String? = nil) throws -> ToolRun {
-        var arguments = ["-D", "-d", directory, "-i", cmsPath, "-u", "4", "-h", "2"]
+    /// What `cmsutil -D` made of a CMS object: the signer report and the content.
+    struct Decoded {
+        var run: ToolRun
+        /// The `-h 2` report, with one `signerN.status=...` per signer.
+        var signerReport: String
+        var content: [UInt8]
+    }
+
+    /// Decodes (verifies or decrypts) with `cmsutil -D`. cmsutil prints its signer report in
+    /// front of the content, so the report and the content come from two runs.
+    func decode(_ cmsPath: String, detachedContent: String? = nil) throws -> Decoded {
+        var arguments = ["-D", "-d", directory, "-i", cmsPath, "-u", "4"]
         if let detachedContent { arguments += ["-c", detachedContent] }
-        return try ExternalTool.run("cmsutil", arguments)
+        let report = try ExternalTool.run("cmsutil", arguments + ["-h", "2"])
+        let contentRun = try ExternalTool.run("cmsutil", arguments)
+        return Decoded(run: contentRun, signerReport: report.outputText, content: contentRun.standardOutput)
     }
 }
