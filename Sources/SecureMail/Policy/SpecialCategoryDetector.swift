@@ -16,6 +16,10 @@
 struct SpecialCategoryDetector: Sendable {
     static let shared = SpecialCategoryDetector()
 
+    /// A lower-cased word as UTF-8: compared byte-wise, which is exact because both sides
+    /// are lower-cased the same way.
+    private typealias Word = [UInt8]
+
     private enum Mode: Sendable { case exact, prefix, suffix, contains }
 
     private enum Role: Sendable {
@@ -23,43 +27,50 @@ struct SpecialCategoryDetector: Sendable {
         case unionName
         case membership
         case anchor
-        case suppressor(unlessNext: Set<String>)
+        case suppressor(unlessNext: Set<Word>)
     }
 
     private struct Pattern: Sendable {
-        let words: [String]
+        let words: [Word]
         let mode: Mode
         let lowercaseOnly: Bool
         let role: Role
     }
 
     private struct Token {
-        let text: String
+        let word: Word
+        let scalarCount: Int
         let start: Int
         let capitalized: Bool
         let isCapitalI: Bool
+        let isInsuranceWord: Bool
     }
 
     /// Patterns whose first word must match whole, keyed by that word.
-    private let byFirstWord: [String: [Pattern]]
-    /// Single-word prefix patterns, keyed by their first three scalars.
-    private let prefixByHead: [String: [Pattern]]
-    /// Single-word suffix and contains patterns (few), tried against every word.
+    private let byFirstWord: [Word: [Pattern]]
+    /// Single-word prefix patterns, keyed by their first three bytes.
+    private let prefixByHead: [Word: [Pattern]]
+    /// Single-word suffix and contains patterns (few), tried against every longer word.
     private let inner: [Pattern]
+    private let englishFunctionWords: Set<Word>
+    private let abbreviations: Set<Word>
 
     private static let anchorDistance = 12
     private static let closeDistance = 6
-    private static let insuranceWords = ["forsikring", "försäkring", "insurance"]
+    private static let headLength = 3
+    /// Compounds with these never count as category terms ("kræftforsikring" is a product).
+    private static let insuranceWords: [Word] = ["forsikring", "försäkring", "insurance"].map { Array($0.utf8) }
+    private static let her: Word = Array("her".utf8)
 
     init() {
-        var byFirstWord: [String: [Pattern]] = [:]
-        var prefixByHead: [String: [Pattern]] = [:]
+        var byFirstWord: [Word: [Pattern]] = [:]
+        var prefixByHead: [Word: [Pattern]] = [:]
         var inner: [Pattern] = []
         func add(_ entry: String, role: Role) {
             var text = Substring(entry)
-            var unlessNext: Set<String> = []
+            var unlessNext: Set<Word> = []
             if let bar = text.firstIndex(of: "|") {
-                unlessNext = Set(text[text.index(after: bar)...].split(separator: ",").map(String.init))
+                unlessNext = Set(text[text.index(after: bar)...].split(separator: ",").map { Array($0.utf8) })
                 text = text[..<bar]
             }
             var role = role
@@ -69,11 +80,12 @@ struct SpecialCategoryDetector: Sendable {
                 lowercaseOnly = true
                 text = text.dropFirst()
             }
-            var words = text.split(separator: " ").map(String.init)
+            var words = text.split(separator: " ")
             guard var last = words.popLast() else { return }
             let leadingStar = last.hasPrefix("*")
             let trailingStar = last.hasSuffix("*")
-            last = last.trimmingCharacters(of: "*")
+            while last.first == "*" { last = last.dropFirst() }
+            while last.last == "*" { last = last.dropLast() }
             let mode: Mode = switch (leadingStar, trailingStar) {
             case (true, true): .contains
             case (true, false): .suffix
@@ -81,11 +93,12 @@ struct SpecialCategoryDetector: Sendable {
             case (false, false): .exact
             }
             words.append(last)
-            let pattern = Pattern(words: words, mode: mode, lowercaseOnly: lowercaseOnly, role: role)
-            if words.count > 1 || mode == .exact {
-                byFirstWord[words[0], default: []].append(pattern)
-            } else if mode == .prefix, last.unicodeScalars.count >= 3 {
-                prefixByHead[String(String.UnicodeScalarView(last.unicodeScalars.prefix(3))), default: []].append(pattern)
+            let encoded = words.map { Array($0.utf8) }
+            let pattern = Pattern(words: encoded, mode: mode, lowercaseOnly: lowercaseOnly, role: role)
+            if encoded.count > 1 || mode == .exact {
+                byFirstWord[encoded[0], default: []].append(pattern)
+            } else if mode == .prefix, encoded[0].count >= Self.headLength {
+                prefixByHead[Array(encoded[0].prefix(Self.headLength)), default: []].append(pattern)
             } else {
                 inner.append(pattern)
             }
@@ -100,6 +113,8 @@ struct SpecialCategoryDetector: Sendable {
         self.byFirstWord = byFirstWord
         self.prefixByHead = prefixByHead
         self.inner = inner
+        englishFunctionWords = Set(SpecialCategoryLexicon.englishFunctionWords.map { Array($0.utf8) })
+        abbreviations = Set(SpecialCategoryLexicon.abbreviations.map { Array($0.utf8) })
     }
 
     /// One finding per category found in `scalars`: the highest confidence seen, at the
@@ -108,7 +123,8 @@ struct SpecialCategoryDetector: Sendable {
         var found: [Finding] = []
         var tokens: [Token] = []
         var sentenceStart = 0
-        var word = String.UnicodeScalarView()
+        var word: Word = []
+        var wordScalars = 0
         var wordStart = 0
         var wordCapitalized = false
         var wordIsCapitalI = false
@@ -116,9 +132,11 @@ struct SpecialCategoryDetector: Sendable {
 
         func endWord() {
             guard !word.isEmpty else { return }
-            tokens.append(Token(text: String(word), start: wordStart, capitalized: wordCapitalized,
-                                isCapitalI: wordIsCapitalI && word.count == 1))
-            word = String.UnicodeScalarView()
+            let insurance = Self.insuranceWords.contains { contains(word, $0) }
+            tokens.append(Token(word: word, scalarCount: wordScalars, start: wordStart, capitalized: wordCapitalized,
+                                isCapitalI: wordIsCapitalI && wordScalars == 1, isInsuranceWord: insurance))
+            word = []
+            wordScalars = 0
         }
         func endSentence(next: Int) {
             endWord()
@@ -143,7 +161,8 @@ struct SpecialCategoryDetector: Sendable {
                     wordCapitalized = scalar.properties.isUppercase
                     wordIsCapitalI = scalar == "I"
                 }
-                word.append(lowercasedScalar(scalar))
+                UTF8.encode(lowercasedScalar(scalar)) { word.append($0) }
+                wordScalars += 1
                 newlines = 0
                 continue
             }
@@ -172,10 +191,10 @@ struct SpecialCategoryDetector: Sendable {
     }
 
     private func followsAbbreviation(_ token: Token?, endingAt index: Int) -> Bool {
-        guard let token, token.start + token.text.unicodeScalars.count == index else { return false }
-        if token.text.unicodeScalars.count == 1 { return true }
-        if token.text.unicodeScalars.allSatisfy(isDigit) { return true }
-        return SpecialCategoryLexicon.abbreviations.contains(token.text)
+        guard let token, token.start + token.scalarCount == index else { return false }
+        if token.scalarCount == 1 { return true }
+        if token.word.allSatisfy({ (0x30...0x39).contains($0) }) { return true }
+        return abbreviations.contains(token.word)
     }
 
     /// The categories one sentence reveals, with confidence.
@@ -187,30 +206,44 @@ struct SpecialCategoryDetector: Sendable {
         var hasEnglish = false
         var herPositions: [Int] = []
 
+        func consider(_ pattern: Pattern, at index: Int) -> Bool {
+            guard matches(pattern, in: tokens, at: index) else { return true }
+            switch pattern.role {
+            case .term(let kind): terms.append((kind, index))
+            case .unionName: unionNames.append(index)
+            case .membership: hasMembership = true
+            case .anchor: anchors.append(index)
+            case .suppressor(let unlessNext):
+                let next = index + pattern.words.count
+                if next >= tokens.count || !unlessNext.contains(tokens[next].word) { return false }
+            }
+            return true
+        }
+
         for (index, token) in tokens.enumerated() {
             if token.isCapitalI { anchors.append(index) }
-            if token.text == "her" { herPositions.append(index) }
-            if SpecialCategoryLexicon.englishFunctionWords.contains(token.text) { hasEnglish = true }
-            for pattern in candidates(for: token) where matches(pattern, in: tokens, at: index) {
-                switch pattern.role {
-                case .term(let kind): terms.append((kind, index))
-                case .unionName: unionNames.append(index)
-                case .membership: hasMembership = true
-                case .anchor: anchors.append(index)
-                case .suppressor(let unlessNext):
-                    let next = index + pattern.words.count
-                    if next >= tokens.count || !unlessNext.contains(tokens[next].text) { return [] }
+            if token.word == Self.her { herPositions.append(index) }
+            if englishFunctionWords.contains(token.word) { hasEnglish = true }
+            for pattern in byFirstWord[token.word] ?? [] where !consider(pattern, at: index) { return [] }
+            if token.word.count >= Self.headLength {
+                for pattern in prefixByHead[Array(token.word.prefix(Self.headLength))] ?? []
+                where !consider(pattern, at: index) {
+                    return []
                 }
+            }
+            if token.word.count > Self.headLength {
+                for pattern in inner where !consider(pattern, at: index) { return [] }
             }
         }
         if hasEnglish { anchors.append(contentsOf: herPositions) }
         guard !anchors.isEmpty else { return [] }
+        anchors.sort()
         if hasMembership {
             for index in unionNames { terms.append((.tradeUnion, index)) }
         }
         var result: [(FindingKind, FindingConfidence)] = []
         for term in terms {
-            let distance = anchors.map { abs($0 - term.index) }.min() ?? Int.max
+            let distance = distanceToNearest(term.index, in: anchors)
             guard distance <= Self.anchorDistance else { continue }
             let confidence: FindingConfidence = distance <= Self.closeDistance ? .high : .medium
             if let existing = result.firstIndex(where: { $0.0 == term.kind }) {
@@ -222,37 +255,56 @@ struct SpecialCategoryDetector: Sendable {
         return result
     }
 
-    private func candidates(for token: Token) -> [Pattern] {
-        var list = byFirstWord[token.text] ?? []
-        let scalars = token.text.unicodeScalars
-        if scalars.count >= 3 {
-            list += prefixByHead[String(String.UnicodeScalarView(scalars.prefix(3)))] ?? []
+    /// Distance from `index` to the nearest element of the sorted, non-empty `anchors`.
+    private func distanceToNearest(_ index: Int, in anchors: [Int]) -> Int {
+        var low = 0
+        var high = anchors.count
+        while low < high {
+            let middle = (low + high) / 2
+            if anchors[middle] < index { low = middle + 1 } else { high = middle }
         }
-        if scalars.count >= 4 { list += inner }
-        return list
+        var best = Int.max
+        if low < anchors.count { best = anchors[low] - index }
+        if low > 0 { best = min(best, index - anchors[low - 1]) }
+        return best
     }
 
     private func matches(_ pattern: Pattern, in tokens: [Token], at index: Int) -> Bool {
         let count = pattern.words.count
         guard index + count <= tokens.count else { return false }
-        for offset in 0..<(count - 1) where tokens[index + offset].text != pattern.words[offset] {
+        for offset in 0..<(count - 1) where tokens[index + offset].word != pattern.words[offset] {
             return false
         }
-        let token = tokens[index + count - 1]
         if pattern.lowercaseOnly, tokens[index].capitalized { return false }
+        let token = tokens[index + count - 1]
         let last = pattern.words[count - 1]
         switch pattern.mode {
         case .exact:
-            return token.text == last
-        case .prefix, .suffix, .contains:
-            if Self.insuranceWords.contains(where: { token.text.contains($0) }) { return false }
-            switch pattern.mode {
-            case .prefix: return token.text.hasPrefix(last)
-            case .suffix: return token.text.hasSuffix(last)
-            default: return token.text.contains(last)
-            }
+            return token.word == last
+        case .prefix:
+            return !token.isInsuranceWord && token.word.starts(with: last)
+        case .suffix:
+            return !token.isInsuranceWord && token.word.count >= last.count && token.word.suffix(last.count).elementsEqual(last)
+        case .contains:
+            return !token.isInsuranceWord && contains(token.word, last)
         }
     }
+}
+
+/// True when `needle` occurs in `haystack` (both short words; a plain scan is fastest).
+private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+    let first = needle[0]
+    var start = 0
+    while start + needle.count <= haystack.count {
+        if haystack[start] == first {
+            var offset = 1
+            while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
+            if offset == needle.count { return true }
+        }
+        start += 1
+    }
+    return false
 }
 
 /// Lower-cases one scalar without allocating for the Latin-1 range.
@@ -260,17 +312,8 @@ private func lowercasedScalar(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
     if scalar.value < 0x100 {
         return Unicode.Scalar(lowercased(scalar)) ?? scalar
     }
-    guard scalar.properties.isUppercase, let lower = scalar.properties.lowercaseMapping.unicodeScalars.first,
-          scalar.properties.lowercaseMapping.unicodeScalars.count == 1
-    else { return scalar }
+    guard scalar.properties.isUppercase else { return scalar }
+    let mapping = scalar.properties.lowercaseMapping.unicodeScalars
+    guard mapping.count == 1, let lower = mapping.first else { return scalar }
     return lower
-}
-
-private extension String {
-    func trimmingCharacters(of character: Character) -> String {
-        var text = Substring(self)
-        while text.first == character { text = text.dropFirst() }
-        while text.last == character { text = text.dropLast() }
-        return String(text)
-    }
 }
