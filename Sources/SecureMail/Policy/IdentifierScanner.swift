@@ -177,8 +177,8 @@ struct IdentifierScanner {
 
     private func evaluate(_ unit: Unit, location: String) -> Finding? {
         let lengths = unit.groups.map(\.length)
+        guard hasIdentifierShape(unit), let start = unit.groups.first?.start else { return nil }
         let joiner = unit.joiners.first
-        guard let start = unit.groups.first?.start else { return nil }
         let context = self.context(before: start)
         if case .otherNumber = context { return nil }
         var cueCountry: Country?
