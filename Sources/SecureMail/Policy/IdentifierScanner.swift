@@ -1,0 +1,308 @@
+/// Finds Danish, Swedish and Norwegian identity numbers in text in one pass over its
+/// Unicode scalars, validating each candidate (DESIGN.md §5).
+///
+/// A candidate is a *number phrase*: digit groups joined by single hyphens, plus signs or
+/// spaces. The phrase must stand alone: no letter or digit touching it, not introduced by
+/// `+` (a phone number), `#` (a reference) or `/` (a path or a date), not joined to other digits by `.`, `,`,
+/// `/` or `:` (amounts, dates, account numbers), and every space-separated part must have
+/// an identifier's shape. So IBANs, phone numbers grouped in pairs, dates and account
+/// numbers never reach the validators.
+///
+/// The nearest cue word in the 48 scalars before a candidate decides its context: an
+/// identity cue (`cpr`, `personnummer`, `fødselsnummer`, `født` ...) raises confidence; a
+/// cue for another kind of number (`tlf`, `faktura`, `ordre`, `konto`, `iban`, `cvr` ...)
+/// drops the candidate.
+///
+/// Acceptance rules, chosen for precision:
+/// - DK CPR with a separator (`010190-1234`, `010190 1234`): a date valid in the implied
+///   century suffices; high confidence with an identity cue or a passing modulus-11 check,
+///   medium otherwise.
+/// - DK CPR as ten bare digits: only with an identity cue (high with modulus 11, medium
+///   without) or, without any cue, when modulus 11 passes (medium). Ten bare digits with
+///   no cue that fail modulus 11 are not reported: such runs are far more often order or
+///   customer numbers than post-2007 CPR numbers written without a hyphen.
+/// - SE personnummer: date (or day − 60) and Luhn must hold; high with an identity cue or
+///   in the unambiguous `YYYYMMDD-NNNC` and `+` forms, medium otherwise. When a ten-digit number
+///   is valid both as a CPR and as a personnummer, a country-specific cue decides; without
+///   one it is Swedish only if Luhn passes and the CPR modulus 11 fails.
+/// - NO fødselsnummer (also `DDMMYY IIIKK`): both control digits and the date must hold;
+///   high with an identity cue, medium otherwise.
+struct IdentifierScanner {
+    private enum Country { case denmark, sweden, norway }
+    private enum Context {
+        case none
+        case identity(Country?)
+        case otherNumber
+    }
+
+    private struct Cue {
+        let scalars: [UInt32]
+        let context: Context
+        init(_ text: String, _ context: Context) {
+            scalars = text.unicodeScalars.map(\.value)
+            self.context = context
+        }
+    }
+
+    private static let cues: [Cue] = {
+        let identity: [(String, Country?)] = [
+            ("cpr", .denmark), ("c.p.r", .denmark), ("personnummer", nil), ("personnr", nil), ("pers.nr", nil),
+            ("person nr", nil), ("person-nr", nil), ("pnr", nil), ("p-nr", nil), ("fødselsdato", nil), ("født", nil),
+            ("foedselsdato", nil), ("personnumret", .sweden), ("samordningsnummer", .sweden), ("samordningsnr", .sweden),
+            ("född", .sweden), ("personbevis", .sweden), ("fødselsnummer", .norway), ("fødselsnr", .norway),
+            ("fnr", .norway), ("f.nr", .norway), ("d-nummer", .norway), ("d-nr", .norway), ("h-nummer", .norway),
+            ("social security", nil), ("ssn", nil), ("national id", nil), ("civil registration", nil),
+            ("personal identity number", nil), ("personal id", nil), ("identity number", nil), ("id-nummer", nil),
+            ("id nummer", nil), ("date of birth", nil), ("dob", nil), ("born", nil),
+        ]
+        let otherNumber = [
+            "tlf", "tel", "telefon", "phone", "mobil", "mob.", "fax", "sms", "ring", "call",
+            "faktura", "fakt.", "invoice", "inv.", "ordre", "order", "bestilling", "booking", "kvittering", "receipt",
+            "konto", "account", "acct", "reg.", "regnr", "reg nr", "registreringsnummer", "iban", "bic", "swift",
+            "bankgiro", "plusgiro", "bg", "pg", "cvr", "se-nr", "orgnr", "org.nr", "org nr", "organisationsnummer",
+            "organisasjonsnummer", "organisationsnr", "momsnr", "vat", "police", "policy", "polise", "forsikringsnummer",
+            "försäkringsnummer", "skadenummer", "skadenr", "skade nr", "sagsnr", "sagsnummer", "sag nr", "ärendenummer",
+            "saksnummer", "saksnr", "journalnr", "journalnummer", "kundenr", "kundenummer", "kunde nr", "kundnummer",
+            "customer no", "customer number", "customer id", "reference", "ref.", "ref:", "ref ", "ref nr", "referencenummer",
+            "referansenummer", "referensnummer", "ocr", "kid", "betalingsid", "bilag", "voucher", "ticket", "tracking",
+            "pakkenummer", "kolli", "serienummer", "serial", "imei", "varenr", "varenummer", "artikelnummer", "ean",
+            "isbn", "batch", "lot", "pin", "kode", "code", "password", "adgangskode",
+        ]
+        return identity.map { Cue($0.0, .identity($0.1)) } + otherNumber.map { Cue($0, .otherNumber) }
+    }()
+
+    private static let contextWindow = 48
+
+    let scalars: [Unicode.Scalar]
+
+    /// Every validated identifier in `scalars`, in order of appearance.
+    func findings(location: String) -> [Finding] {
+        var found: [Finding] = []
+        var index = 0
+        let count = scalars.count
+        while index < count {
+            guard isDigit(scalars[index]) else { index += 1; continue }
+            let phrase = readPhrase(from: index)
+            index = phrase.end
+            guard phrase.standsAlone else { continue }
+            for unit in phrase.units {
+                if let finding = evaluate(unit, location: location) { found.append(finding) }
+            }
+        }
+        return found
+    }
+
+    private struct Group {
+        let start: Int
+        let end: Int
+        var length: Int { end - start }
+    }
+
+    /// Digit groups joined by hyphens or `+`; a unit is delimited by spaces.
+    private struct Unit {
+        var groups: [Group]
+        var joiners: [Unicode.Scalar]
+    }
+
+    private struct Phrase {
+        var units: [Unit]
+        var end: Int
+        var standsAlone: Bool
+    }
+
+    private func readPhrase(from start: Int) -> Phrase {
+        let count = scalars.count
+        var standsAlone = true
+        if start > 0 {
+            let previous = scalars[start - 1]
+            if isWordScalar(previous) || previous == "+" || previous == "#" || previous == "/" { standsAlone = false }
+            if start > 1, isDigit(scalars[start - 2]), isForeignJoiner(previous) || isHyphen(previous) {
+                standsAlone = false
+            }
+        }
+        var units: [Unit] = []
+        var unit = Unit(groups: [], joiners: [])
+        var position = start
+        while true {
+            let groupStart = position
+            while position < count, isDigit(scalars[position]) { position += 1 }
+            unit.groups.append(Group(start: groupStart, end: position))
+            guard position + 1 < count, isDigit(scalars[position + 1]) else { break }
+            let joiner = scalars[position]
+            if isHyphen(joiner) || joiner == "+" {
+                unit.joiners.append(joiner == "+" ? "+" : "-")
+            } else if isSpace(joiner) {
+                units.append(unit)
+                unit = Unit(groups: [], joiners: [])
+            } else if isForeignJoiner(joiner) {
+                standsAlone = false
+            } else {
+                break
+            }
+            position += 1
+        }
+        units.append(unit)
+        if position < count, isWordScalar(scalars[position]) { standsAlone = false }
+        if position + 1 < count, isForeignJoiner(scalars[position]) || isHyphen(scalars[position]),
+           isDigit(scalars[position + 1]) {
+            standsAlone = false
+        }
+        if units.count > 1 {
+            if units.count == 2, units[0].groups.count == 1, units[1].groups.count == 1,
+               units[0].groups[0].length == 6, [4, 5].contains(units[1].groups[0].length) {
+                let merged = Unit(groups: [units[0].groups[0], units[1].groups[0]], joiners: [" "])
+                units = [merged]
+            } else if !units.allSatisfy(hasIdentifierShape) {
+                standsAlone = false
+            }
+        }
+        return Phrase(units: units, end: position, standsAlone: standsAlone)
+    }
+
+    private func hasIdentifierShape(_ unit: Unit) -> Bool {
+        let lengths = unit.groups.map(\.length)
+        return [[6, 4], [10], [8, 4], [12], [11], [6, 5]].contains(lengths)
+    }
+
+    private func digits(of unit: Unit) -> [Int] {
+        var values: [Int] = []
+        values.reserveCapacity(12)
+        for group in unit.groups {
+            for position in group.start..<group.end {
+                values.append(Int(scalars[position].value) - 0x30)
+            }
+        }
+        return values
+    }
+
+    private func evaluate(_ unit: Unit, location: String) -> Finding? {
+        let lengths = unit.groups.map(\.length)
+        guard hasIdentifierShape(unit), let start = unit.groups.first?.start else { return nil }
+        let joiner = unit.joiners.first
+        let context = self.context(before: start)
+        if case .otherNumber = context { return nil }
+        var cueCountry: Country?
+        var hasIdentityCue = false
+        if case .identity(let country) = context {
+            hasIdentityCue = true
+            cueCountry = country
+        }
+        let values = digits(of: unit)
+        let prefix = values.prefix(lengths.first ?? 0).map(String.init).joined()
+
+        switch lengths {
+        case [6, 4], [10]:
+            let separated = lengths == [6, 4]
+            let centenarian = joiner == "+"
+            let danish = centenarian ? nil : DanishCPR.validate(values: values)
+            let swedish = joiner == " " ? nil : SwedishPersonnummer.validate(values: values, centenarian: centenarian)
+            var country: Country?
+            switch (danish, swedish) {
+            case (nil, nil): return nil
+            case (.some, nil): country = .denmark
+            case (nil, .some): country = .sweden
+            case (.some(let cpr), .some):
+                if cueCountry == .denmark || cueCountry == .sweden {
+                    country = cueCountry
+                } else {
+                    country = cpr.passesModulus11 ? .denmark : .sweden
+                }
+            }
+            let masked = "\(prefix.prefix(6))\(centenarian ? "+" : "-")XXXX"
+            if country == .denmark, let cpr = danish {
+                let confidence: FindingConfidence
+                if separated {
+                    confidence = hasIdentityCue || cpr.passesModulus11 ? .high : .medium
+                } else if hasIdentityCue {
+                    confidence = cpr.passesModulus11 ? .high : .medium
+                } else if cpr.passesModulus11 {
+                    confidence = .medium
+                } else {
+                    return nil
+                }
+                return Finding(kind: .danishCPR, masked: masked, location: location, confidence: confidence, offset: start)
+            }
+            guard swedish != nil else { return nil }
+            let confidence: FindingConfidence = hasIdentityCue || centenarian ? .high : .medium
+            return Finding(kind: .swedishPersonnummer, masked: masked, location: location, confidence: confidence, offset: start)
+        case [8, 4], [12]:
+            guard joiner != " ", SwedishPersonnummer.validate(values: values, centenarian: false) != nil else { return nil }
+            let masked = "\(values.prefix(8).map(String.init).joined())-XXXX"
+            let confidence: FindingConfidence = hasIdentityCue || joiner == "-" ? .high : .medium
+            return Finding(kind: .swedishPersonnummer, masked: masked, location: location, confidence: confidence, offset: start)
+        case [11], [6, 5]:
+            guard NorwegianFodselsnummer.validate(values: values) != nil else { return nil }
+            let masked = "\(values.prefix(6).map(String.init).joined())XXXXX"
+            return Finding(kind: .norwegianFodselsnummer, masked: masked, location: location,
+                           confidence: hasIdentityCue ? .high : .medium, offset: start)
+        default:
+            return nil
+        }
+    }
+
+    /// The nearest cue word before `start`, looking back at most `contextWindow` scalars.
+    private func context(before start: Int) -> Context {
+        let lowest = max(0, start - Self.contextWindow)
+        var position = start - 1
+        while position >= lowest {
+            if position == 0 || !isWordScalar(scalars[position - 1]) {
+                for cue in Self.cues where matches(cue.scalars, at: position, limit: start) {
+                    return cue.context
+                }
+            }
+            position -= 1
+        }
+        return .none
+    }
+
+    private func matches(_ word: [UInt32], at position: Int, limit: Int) -> Bool {
+        guard position + word.count <= limit else { return false }
+        for offset in word.indices where lowercased(scalars[position + offset]) != word[offset] {
+            return false
+        }
+        return true
+    }
+}
+
+func isDigit(_ scalar: Unicode.Scalar) -> Bool {
+    (0x30...0x39).contains(scalar.value)
+}
+
+/// True for letters and digits of any script: what may not touch an identifier or start a cue word.
+func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+    let value = scalar.value
+    if value < 0x80 {
+        return (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) || (0x30...0x39).contains(value)
+    }
+    return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+}
+
+/// Lower-cases ASCII and Latin-1 capitals (enough for cue words in the Nordic languages).
+func lowercased(_ scalar: Unicode.Scalar) -> UInt32 {
+    let value = scalar.value
+    if (0x41...0x5A).contains(value) || ((0xC0...0xDE).contains(value) && value != 0xD7) {
+        return value + 0x20
+    }
+    return value
+}
+
+private func isHyphen(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x2D, 0x2010, 0x2011, 0x2012, 0x2013: true
+    default: false
+    }
+}
+
+private func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x20, 0xA0, 0x2009, 0x202F: true
+    default: false
+    }
+}
+
+private func isForeignJoiner(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar {
+    case ".", ",", "/", ":", "_", "=": true
+    default: false
+    }
+}
