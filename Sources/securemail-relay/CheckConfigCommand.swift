@@ -26,6 +26,10 @@ struct CheckConfig: ParsableCommand {
             } catch {
                 throw OperatorError(code: .config, message: "\(error)")
             }
+            let routingProblems = configuration.routingTable.problems()
+            guard routingProblems.isEmpty else {
+                throw OperatorError(code: .config, message: "routing: " + routingProblems.joined(separator: "; "))
+            }
             print("configuration OK: \(configuration.mailboxes.count) mailboxes, \(keyring.trust.anchors.count) trust anchors, database \(configuration.gateway.databaseURL)")
             for mailbox in configuration.mailboxes {
                 for identity in keyring.mailboxIdentities[mailbox.address.lowercased()] ?? [] {

@@ -9,7 +9,7 @@ struct SecureMailRelay: AsyncParsableCommand {
         commandName: "securemail-relay",
         abstract: "S/MIME gateway: verify, decrypt, route, scan, encrypt and sign mail.",
         version: SecureMailBuild.version,
-        subcommands: [Inspect.self, CheckConfig.self]
+        subcommands: [Inspect.self, Route.self, CheckConfig.self]
     )
 
     static func main() async {
@@ -47,6 +47,7 @@ struct OperatorError: Error, CustomStringConvertible {
         case usage = 64
         case dataError = 65
         case noInput = 66
+        case noUser = 67
         case software = 70
         case tempFail = 75
         case noPermission = 77

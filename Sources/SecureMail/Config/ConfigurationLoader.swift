@@ -155,14 +155,15 @@ public enum ConfigurationLoader {
         func routing(_ section: TOMLSection?) throws -> RoutingSettings {
             guard let section else { return RoutingSettings(departments: [], employees: []) }
             let settings = RoutingSettings(
-                departments: try section.sections("departments").map(routingEntry),
-                employees: try section.sections("employees").map(routingEntry))
+                departments: try section.sections("departments").map { try routeTarget($0, kind: .department) },
+                employees: try section.sections("employees").map { try routeTarget($0, kind: .employee) })
             try section.rejectUnknownKeys()
             return settings
         }
 
-        func routingEntry(_ section: TOMLSection) throws -> RoutingEntry {
-            let entry = RoutingEntry(
+        func routeTarget(_ section: TOMLSection, kind: RouteTarget.Kind) throws -> RouteTarget {
+            let entry = RouteTarget(
+                kind: kind,
                 name: try section.requiredString("name"),
                 aliases: try section.strings("aliases") ?? [],
                 address: try section.requiredString("address"))

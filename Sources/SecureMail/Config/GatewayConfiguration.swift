@@ -39,6 +39,13 @@ public struct GatewayConfiguration: Sendable, Equatable {
         return mailboxes.first { $0.address.lowercased() == wanted }
     }
 
+    /// The routing table of the mailboxes, departments and employees.
+    public var routingTable: RoutingTable {
+        RoutingTable(
+            mailboxes: mailboxes.map { SecureMailbox(address: $0.address, defaultDestination: $0.defaultDestination) },
+            targets: routing.employees + routing.departments)
+    }
+
     /// Whether an address belongs to one of the organisation's own domains.
     public func isInternal(_ address: String) -> Bool {
         guard let at = address.lastIndex(of: "@") else { return false }
@@ -143,25 +150,12 @@ public enum UnverifiedAction: String, Sendable, Equatable, CaseIterable {
 
 /// Employees and departments that inbound mail is routed to by the name in the Subject.
 public struct RoutingSettings: Sendable, Equatable {
-    public var departments: [RoutingEntry]
-    public var employees: [RoutingEntry]
+    public var departments: [RouteTarget]
+    public var employees: [RouteTarget]
 
-    public init(departments: [RoutingEntry], employees: [RoutingEntry]) {
+    public init(departments: [RouteTarget], employees: [RouteTarget]) {
         self.departments = departments
         self.employees = employees
-    }
-}
-
-/// A routing target: a name, its aliases and the internal address it stands for.
-public struct RoutingEntry: Sendable, Equatable {
-    public var name: String
-    public var aliases: [String]
-    public var address: String
-
-    public init(name: String, aliases: [String] = [], address: String) {
-        self.name = name
-        self.aliases = aliases
-        self.address = address
     }
 }
 

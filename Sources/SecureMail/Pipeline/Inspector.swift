@@ -30,11 +30,13 @@ public struct Inspector: Sendable {
     public var configuration: GatewayConfiguration
     public var keyring: Keyring
     public var evaluationTime: Date
+    private let router: SubjectRouter
 
     public init(configuration: GatewayConfiguration, keyring: Keyring, evaluationTime: Date = Date()) {
         self.configuration = configuration
         self.keyring = keyring
         self.evaluationTime = evaluationTime
+        router = SubjectRouter(table: configuration.routingTable)
     }
 
     /// MIME limits from the configuration.
@@ -63,6 +65,8 @@ public struct Inspector: Sendable {
         let unwrapped = unwrapper.unwrap(message)
         let assessment = SignatureVerdict.assess(unwrapped)
         let direction = MailDirection.classify(sender: sender, recipients: recipients, configuration: configuration)
+        let subject = ProtectedHeaders.effectiveValue("Subject", of: unwrapped)
+        let mailbox = recipients.first { configuration.mailbox($0) != nil }
         let allLayers = unwrapped.layers.map { LayerReport($0) } + unwrapped.partialSignatures.map { LayerReport($0, coversWholeMessage: false) }
         let report = MessageReport(
             messageId: ProtectedHeaders.effectiveValue("Message-ID", of: unwrapped)?.trimmingCharacters(in: .whitespaces),
@@ -76,8 +80,9 @@ public struct Inspector: Sendable {
             signer: assessment.signer,
             signerMatchesFrom: assessment.signerMatchesFrom,
             verdict: assessment.verdict,
-            subject: ProtectedHeaders.effectiveValue("Subject", of: unwrapped)?.trimmingCharacters(in: .whitespaces),
+            subject: subject?.trimmingCharacters(in: .whitespaces),
             protectedHeaders: ProtectedHeaders.fields(of: unwrapped).map(\.name),
+            route: mailbox.map { router.route(subject: subject, mailbox: $0) },
             reasons: assessment.reasons,
             evaluatedAt: ISO8601.format(evaluationTime))
         return Inspection(report: report, unwrapped: unwrapped)

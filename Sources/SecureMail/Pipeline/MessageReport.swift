@@ -18,7 +18,7 @@ public struct MessageReport: Codable, Sendable, Equatable {
     /// The effective subject: the protected one when present, RFC 2047 decoded.
     public var subject: String?
     public var protectedHeaders: [String]
-    public var route: RouteReport?
+    public var route: RouteDecision?
     public var dlp: DLPReport?
     public var action: String?
     public var reasons: [String]
@@ -28,7 +28,7 @@ public struct MessageReport: Codable, Sendable, Equatable {
     public init(
         messageId: String?, direction: String, from: String?, layers: [LayerReport], encrypted: Bool, decrypted: Bool,
         signed: Bool, signature: SignatureSummary, signer: String?, signerMatchesFrom: Bool?, verdict: Verdict,
-        subject: String?, protectedHeaders: [String], route: RouteReport? = nil, dlp: DLPReport? = nil,
+        subject: String?, protectedHeaders: [String], route: RouteDecision? = nil, dlp: DLPReport? = nil,
         action: String? = nil, reasons: [String], evaluatedAt: String
     ) {
         self.messageId = messageId
@@ -97,46 +97,14 @@ public struct SignerReport: Codable, Sendable, Equatable {
     }
 }
 
-/// Where a message is routed, and why.
-public struct RouteReport: Codable, Sendable, Equatable {
-    public var to: [String]
-    public var matched: String?
-    public var ambiguous: Bool
-    public var candidates: [String]
-    public var reason: String
-
-    public init(to: [String], matched: String?, ambiguous: Bool, candidates: [String], reason: String) {
-        self.to = to
-        self.matched = matched
-        self.ambiguous = ambiguous
-        self.candidates = candidates
-        self.reason = reason
-    }
-}
-
 /// Sensitive data found in a message; values are masked.
 public struct DLPReport: Codable, Sendable, Equatable {
     public var sensitive: Bool
-    public var findings: [DLPFindingReport]
+    public var findings: [Finding]
 
-    public init(sensitive: Bool, findings: [DLPFindingReport]) {
-        self.sensitive = sensitive
+    public init(findings: [Finding]) {
+        self.sensitive = !findings.isEmpty
         self.findings = findings
-    }
-}
-
-/// One finding, never with the clear value.
-public struct DLPFindingReport: Codable, Sendable, Equatable {
-    public var kind: String
-    public var masked: String
-    public var `where`: String
-    public var confidence: String
-
-    public init(kind: String, masked: String, where location: String, confidence: String) {
-        self.kind = kind
-        self.masked = masked
-        self.where = location
-        self.confidence = confidence
     }
 }
 

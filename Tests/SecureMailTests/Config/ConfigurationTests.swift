@@ -18,6 +18,14 @@ import Testing
         #expect(!configuration.isInternal("kunde@example.dk"))
     }
 
+    @Test func exampleRoutingTableIsExactlyTheDesignOrganisation() throws {
+        let table = try ConfigurationLoader.load(path: nil, environment: [:]).routingTable
+        #expect(Set(table.targets) == Set(demoRoutingTable.targets))
+        #expect(table.targets.count == demoRoutingTable.targets.count)
+        #expect(table.mailboxes == demoRoutingTable.mailboxes)
+        #expect(table.problems().isEmpty)
+    }
+
     @Test func environmentOverridesTheDatabase() throws {
         let configuration = try ConfigurationLoader.load(
             path: nil, environment: ["SECUREMAIL_DATABASE_URL": "postgres://sm@127.0.0.1:5432/sm"], currentDirectory: "/x")
