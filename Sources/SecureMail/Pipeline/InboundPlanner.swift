@@ -1,0 +1,83 @@
+/// What the gateway does with one inbound message for one secure mailbox.
+public enum InboundAction: String, Sendable, Codable {
+    /// Deliver the decrypted message to the routed address.
+    case deliver
+    /// Hold it in quarantine for an operator.
+    case quarantine
+    /// Refuse it permanently; the MTA bounces it to the sender.
+    case reject
+}
+
+/// The decision for an inbound message and, when delivered, the message to deliver.
+public struct InboundPlan: Sendable {
+    public var action: InboundAction
+    /// Internal addresses to deliver to (the route), when delivering.
+    public var recipients: [String]
+    /// The message as delivered: decrypted, protected headers restored, status headers added.
+    public var message: [UInt8]?
+    /// Why quarantined or rejected; empty when delivered as verified.
+    public var reasons: [String]
+}
+
+/// Decides what to do with an inspected inbound message and builds the delivered message.
+/// Pure: no I/O.
+public enum InboundPlanner {
+    /// Status headers SecureMail sets; any arriving from outside are removed.
+    public static let statusHeaderPrefix = "x-securemail-"
+
+    public static func plan(_ inspection: Inspection, mailbox: MailboxSettings, route: RouteDecision) -> InboundPlan {
+        let report = inspection.report
+        guard let unwrapped = inspection.unwrapped else {
+            return InboundPlan(action: .quarantine, recipients: [], message: nil, reasons: report.reasons)
+        }
+        switch report.verdict {
+        case .decryptFailed, .malformed:
+            // Never hand a person ciphertext they cannot read, or a structure we cannot judge.
+            return InboundPlan(action: .quarantine, recipients: [], message: nil, reasons: report.reasons)
+        case .verified:
+            return InboundPlan(
+                action: .deliver, recipients: route.to, message: deliveredMessage(unwrapped, report: report, subjectTag: nil),
+                reasons: [])
+        case .notVerified, .plain:
+            let reasons = report.reasons.isEmpty ? ["the message is not signed"] : report.reasons
+            switch mailbox.unverified {
+            case .deliverMarked:
+                return InboundPlan(
+                    action: .deliver, recipients: route.to,
+                    message: deliveredMessage(unwrapped, report: report, subjectTag: mailbox.unverifiedSubjectTag), reasons: reasons)
+            case .quarantine:
+                return InboundPlan(action: .quarantine, recipients: [], message: nil, reasons: reasons)
+            case .reject:
+                return InboundPlan(action: .reject, recipients: [], message: nil, reasons: reasons)
+            }
+        }
+    }
+
+    /// The decrypted message with the effective header (RFC 9788), without a legacy display
+    /// part, without foreign status headers, with ours added and, for mail that is not
+    /// verified, the Subject tagged.
+    static func deliveredMessage(_ unwrapped: UnwrappedMessage, report: MessageReport, subjectTag: String?) -> [UInt8] {
+        var content = ProtectedHeaders.removingLegacyDisplay(from: unwrapped.content)
+        var header = ProtectedHeaders.effectiveHeader(of: unwrapped)
+        header.removeAll { $0.name.lowercased().hasPrefix(statusHeaderPrefix) }
+        if let subjectTag {
+            let subject = report.subject ?? ""
+            if !subject.hasPrefix(subjectTag) {
+                header.replaceOrAppend(name: "Subject", value: EncodedWords.encode(subject.isEmpty ? subjectTag : "\(subjectTag) \(subject)"))
+            }
+        }
+        header.append(name: "X-SecureMail-Verdict", value: report.verdict.rawValue)
+        header.append(name: "X-SecureMail-Signature", value: report.signature.rawValue)
+        if let signer = report.signer {
+            header.append(name: "X-SecureMail-Signer", value: signer)
+        }
+        let cipher = report.layers.first { $0.type != "signed" }?.algorithm
+        header.append(name: "X-SecureMail-Encrypted", value: report.decrypted ? (cipher ?? "yes") : "no")
+        if let route = report.route {
+            header.append(name: "X-SecureMail-Route", value: EncodedWords.encode(route.matched ?? route.outcome.rawValue))
+        }
+        if content.headerTerminator.isEmpty { content.headerTerminator = header.lineEnding.bytes }
+        content.header = header
+        return content.serialize()
+    }
+}
