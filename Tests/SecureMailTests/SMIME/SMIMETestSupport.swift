@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import SecureMail
 
 /// Builds test messages and runs them through the unwrapper the way mail arrives: as bytes.
@@ -42,9 +43,13 @@ enum SMIMEFixtures {
         bytes: [UInt8], identities: [Identity]? = nil, trust: TrustStore? = nil, at time: Date = Date()
     ) throws -> (UnwrappedMessage, VerdictAssessment) {
         let parsed = try MIMEParser.parse(bytes)
+        #expect(parsed.serialize() == bytes, "parse/write identity")
         let unwrapper = SMIMEUnwrapper(
             identities: try identities ?? [mailbox, mailboxEC], trust: try trust ?? CryptoFixtures.demoTrust(), evaluationTime: time)
         let unwrapped = unwrapper.unwrap(parsed)
+        for layer in [unwrapped.content] + unwrapped.content.allParts() {
+            #expect(try MIMEParser.parse(layer.serialize()).serialize() == layer.serialize(), "parse/write identity of an inner layer")
+        }
         return (unwrapped, SignatureVerdict.assess(unwrapped))
     }
 
