@@ -184,16 +184,29 @@ public enum ConfigurationLoader {
             let settings = OutboundSettings(
                 rules: ruleSections.isEmpty ? OutboundRule.defaults : try ruleSections.map(outboundRule),
                 cipher: try section.string("cipher") ?? "aes-256-cbc",
-                signing: try section.string("signing") ?? "detached")
+                signing: try section.string("signing") ?? "detached",
+                mailbox: try section.string("mailbox"))
             try section.rejectUnknownKeys()
             return settings
         }
 
         func outboundRule(_ section: TOMLSection) throws -> OutboundRule {
+            let kindNames = try section.strings("kinds") ?? ["*"]
+            var kinds: Set<FindingKind>? = []
+            for name in kindNames {
+                if name == "*" {
+                    kinds = nil
+                } else if let kind = FindingKind(rawValue: name) {
+                    kinds?.insert(kind)
+                } else {
+                    let known = FindingKind.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw section.error("kinds", "\"\(name)\" is not a finding kind; use \"*\" or one of \(known)")
+                }
+            }
             let rule = OutboundRule(
-                kinds: try section.strings("kinds") ?? ["*"],
-                minimumConfidence: try section.string("min_confidence") ?? "medium",
-                action: try section.requiredString("action"))
+                kinds: kinds,
+                minimumConfidence: try section.enumeration("min_confidence", default: FindingConfidence.medium),
+                action: try section.enumeration("action", default: OutboundAction.encrypt))
             try section.rejectUnknownKeys()
             return rule
         }

@@ -39,16 +39,11 @@ enum ConfigurationValidator {
                 throw fail("routing.\(kind)[\(index)].address", "\"\(entry.address)\" is not an email address")
             }
         }
-        for (index, rule) in configuration.outbound.rules.enumerated() {
-            if !OutboundRule.actions.contains(rule.action) {
-                throw fail("outbound.rules[\(index)].action", "\"\(rule.action)\" is not one of \(OutboundRule.actions.joined(separator: ", "))")
-            }
-            if !OutboundRule.confidences.contains(rule.minimumConfidence) {
-                throw fail("outbound.rules[\(index)].min_confidence", "use \"medium\" or \"high\"")
-            }
-        }
         if !["aes-128-cbc", "aes-256-cbc", "aes-256-gcm"].contains(configuration.outbound.cipher) {
             throw fail("outbound.cipher", "use \"aes-256-cbc\" (default), \"aes-128-cbc\" or \"aes-256-gcm\"")
+        }
+        if let mailbox = configuration.outbound.mailbox, configuration.mailbox(mailbox) == nil {
+            throw fail("outbound.mailbox", "\(mailbox) is not one of the configured [[mailboxes]]")
         }
         if !["detached", "opaque"].contains(configuration.outbound.signing) {
             throw fail("outbound.signing", "use \"detached\" (default) or \"opaque\"")

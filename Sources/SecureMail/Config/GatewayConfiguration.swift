@@ -46,6 +46,11 @@ public struct GatewayConfiguration: Sendable, Equatable {
             targets: routing.employees + routing.departments)
     }
 
+    /// The mailbox that signs and keeps a readable copy of outbound mail from `sender`.
+    public func outboundMailbox(for sender: String) -> MailboxSettings? {
+        mailbox(sender) ?? outbound.mailbox.flatMap(mailbox) ?? mailboxes.first
+    }
+
     /// Whether an address belongs to one of the organisation's own domains.
     public func isInternal(_ address: String) -> Bool {
         guard let at = address.lastIndex(of: "@") else { return false }
@@ -177,34 +182,16 @@ public struct OutboundSettings: Sendable, Equatable {
     public var cipher: String
     /// `detached` (multipart/signed, readable without S/MIME) or `opaque`.
     public var signing: String
+    /// The mailbox whose key signs, and whose certificate gets a copy of, encrypted mail from
+    /// staff addresses (mail from a mailbox uses that mailbox). Nil: the first mailbox.
+    public var mailbox: String?
 
-    public init(rules: [OutboundRule] = OutboundRule.defaults, cipher: String = "aes-256-cbc", signing: String = "detached") {
+    public init(rules: [OutboundRule] = OutboundRule.defaults, cipher: String = "aes-256-cbc", signing: String = "detached", mailbox: String? = nil) {
         self.rules = rules
         self.cipher = cipher
         self.signing = signing
+        self.mailbox = mailbox
     }
-}
-
-/// One outbound policy rule.
-public struct OutboundRule: Sendable, Equatable {
-    /// Finding kinds the rule applies to (`dk-cpr`, `health` ...), or `*` for any.
-    public var kinds: [String]
-    /// The lowest confidence (`medium` or `high`) that triggers the rule.
-    public var minimumConfidence: String
-    /// `encrypt`, `encrypt-or-tls`, `quarantine`, `block` or `allow`.
-    public var action: String
-
-    public init(kinds: [String], minimumConfidence: String = "medium", action: String) {
-        self.kinds = kinds
-        self.minimumConfidence = minimumConfidence
-        self.action = action
-    }
-
-    /// Encrypt every identifier and special-category finding.
-    public static let defaults = [OutboundRule(kinds: ["*"], minimumConfidence: "medium", action: "encrypt")]
-
-    public static let actions = ["encrypt", "encrypt-or-tls", "quarantine", "block", "allow"]
-    public static let confidences = ["medium", "high"]
 }
 
 /// Limits on hostile or oversized input; past any of them a message is refused or quarantined.

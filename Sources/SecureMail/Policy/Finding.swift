@@ -33,7 +33,7 @@ public enum FindingKind: String, Sendable, Codable, Hashable, CaseIterable {
 }
 
 /// How sure a detector is.
-public enum FindingConfidence: String, Sendable, Codable, Hashable {
+public enum FindingConfidence: String, Sendable, Codable, Hashable, CaseIterable {
     /// Validated and supported by context (or by a check digit that rarely passes by chance).
     case high
     /// Structurally valid but without supporting context.
