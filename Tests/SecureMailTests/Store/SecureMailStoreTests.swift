@@ -97,7 +97,7 @@ struct SecureMailStoreTests {
             #expect(merged.source == .imported, "an operator's import outranks a harvest")
             #expect(merged.der == first.der)
 
-            let stale = StoreSamples.certificate(7, capabilities: ["des-EDE3-CBC"], revoked: true, seen: StoreSamples.day(3))
+            let stale = StoreSamples.certificate(7, revoked: true, capabilities: ["des-EDE3-CBC"], seen: StoreSamples.day(3))
             let afterStale = try await store.upsertCertificate(stale)
             #expect(afterStale.lastSeen == StoreSamples.day(5), "an older sighting does not move lastSeen back")
             #expect(afterStale.capabilities == ["aes256-GCM", "aes256-CBC"], "an older sighting does not replace capabilities")
