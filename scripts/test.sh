@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssl libssl-dev gpgsm gnupg libnss3-tools python3-vobject)
+packages=(openssl libssl-dev gpgsm gnupg libnss3-tools python3-vobject postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -18,6 +18,11 @@ fi
 
 # git does not keep file modes, and SecureMail refuses keys that others may read.
 chmod 600 certs/*.key.pem
+
+# A throw-away PostgreSQL on 127.0.0.1 for the store tests (SQLite needs nothing).
+SECUREMAIL_TEST_POSTGRES_URL=$(scripts/postgres.sh start)
+export SECUREMAIL_TEST_POSTGRES_URL
+trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 
 swift build --build-tests
 swift test --skip-build "$@"
