@@ -1,0 +1,256 @@
+import Foundation
+import Logging
+
+/// The outcome of processing one message: what to hand to the next hop, what was held, and
+/// whether the message is refused.
+public struct ProcessingResult: Sendable {
+    public var report: MessageReport
+    public var deliveries: [Delivery]
+    /// Set when the message (or part of it) was durably quarantined.
+    public var quarantineID: UUID?
+    /// A permanent refusal with its one-line reason; the MTA bounces the message.
+    public var rejection: String?
+}
+
+/// Processing failed in a way that retrying later may fix (the store is down, say): the MTA
+/// must keep the message and try again (pipe exit 75, SMTP 4xx). Nothing was delivered.
+public struct TransientProcessingError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// Processes messages: decides the direction, unwraps, verifies and routes inbound mail,
+/// scans and protects outbound mail, and records quarantine, harvested certificates and
+/// audit rows in the store. The imperative shell around the pure planners.
+public struct GatewayProcessor: Sendable {
+    public var configuration: GatewayConfiguration
+    public var keyring: Keyring
+    public var store: any SecureMailStore
+    public var sealer: any QuarantineSealing
+    private let logger = Logger(label: "securemail.pipeline")
+
+    public init(configuration: GatewayConfiguration, keyring: Keyring, store: any SecureMailStore, sealer: any QuarantineSealing) {
+        self.configuration = configuration
+        self.keyring = keyring
+        self.store = store
+        self.sealer = sealer
+    }
+
+    /// Processes one message. Throws ``TransientProcessingError`` only; everything permanent is
+    /// in the result.
+    public func process(
+        _ bytes: [UInt8], sender: String, recipients: [String], direction requested: MailDirection? = nil, at time: Date = Date()
+    ) async throws -> ProcessingResult {
+        let started = ContinuousClock.now
+        let direction = requested ?? MailDirection.classify(sender: sender, recipients: recipients, configuration: configuration)
+        let result: ProcessingResult
+        do {
+            switch direction {
+            case .inbound:
+                result = try await processInbound(bytes, sender: sender, recipients: recipients, at: time)
+            case .outbound:
+                result = try await processOutbound(bytes, sender: sender, recipients: recipients, at: time)
+            case .internal:
+                result = passThrough(bytes, sender: sender, recipients: recipients, at: time)
+            }
+            try await audit(result, direction: direction, sender: sender, recipients: recipients, started: started, at: time)
+        } catch let error as StoreError where error.isTransient {
+            throw TransientProcessingError(description: "the state database is unavailable: \(error)")
+        } catch let error as TransientProcessingError {
+            throw error
+        } catch let error as StoreError {
+            throw TransientProcessingError(description: "the state database refused the operation: \(error)")
+        }
+        logger.info(
+            "processed",
+            metadata: [
+                "direction": "\(direction.rawValue)", "verdict": "\(result.report.verdict.rawValue)",
+                "action": "\(result.report.action ?? "-")", "deliveries": "\(result.deliveries.count)",
+                "quarantined": "\(result.quarantineID != nil)", "messageId": "\(result.report.messageId ?? "-")",
+            ])
+        return result
+    }
+
+    // MARK: Inbound
+
+    private func processInbound(_ bytes: [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
+        let mailboxRecipients = recipients.filter { configuration.mailbox($0) != nil }
+        let others = recipients.filter { configuration.mailbox($0) == nil }
+        let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
+        var deliveries: [Delivery] = others.isEmpty ? [] : [Delivery(sender: sender, recipients: others, message: bytes, kind: "unchanged")]
+        var report: MessageReport?
+        var quarantineID: UUID?
+        var rejections: [String] = []
+        var quarantineReasons: [String] = []
+
+        for address in mailboxRecipients {
+            guard let mailbox = configuration.mailbox(address) else { continue }
+            var inspection = inspector.inspect(bytes, sender: sender, recipients: [address])
+            let route = inspection.report.route ?? SubjectRouter(table: configuration.routingTable).route(subject: nil, mailbox: address)
+            let plan = InboundPlanner.plan(inspection, mailbox: mailbox, route: route)
+            inspection.report.action = plan.action.rawValue
+            switch plan.action {
+            case .deliver:
+                if let message = plan.message {
+                    deliveries.append(Delivery(sender: sender, recipients: plan.recipients, message: message, kind: "decrypted"))
+                }
+                if inspection.report.verdict == .verified, configuration.inbound.harvestCertificates, let unwrapped = inspection.unwrapped {
+                    try await harvest(unwrapped, at: time)
+                }
+            case .quarantine:
+                quarantineReasons += plan.reasons
+                quarantineID = try await quarantine(
+                    bytes, direction: .inbound, mailbox: address, sender: sender, recipients: [address], reasons: plan.reasons,
+                    findings: [], existing: quarantineID, at: time)
+            case .reject:
+                rejections.append("5.7.1 \(address) refuses mail that is not verified: \(plan.reasons.first ?? "not verified")")
+            }
+            if report == nil { report = inspection.report }
+        }
+        guard var finalReport = report else {
+            return passThrough(bytes, sender: sender, recipients: recipients, at: time)
+        }
+        let rejection: String?
+        if !rejections.isEmpty && deliveries.isEmpty && quarantineID == nil {
+            rejection = rejections.joined(separator: "; ")
+        } else if !rejections.isEmpty {
+            // One DATA reply serves every recipient: what one mailbox refuses is held, not lost.
+            quarantineID = try await quarantine(
+                bytes, direction: .inbound, mailbox: mailboxRecipients.first ?? "", sender: sender, recipients: mailboxRecipients,
+                reasons: rejections, findings: [], existing: quarantineID, at: time)
+            rejection = nil
+        } else {
+            rejection = nil
+        }
+        finalReport.reasons += quarantineReasons.filter { !finalReport.reasons.contains($0) }
+        return ProcessingResult(report: finalReport, deliveries: deliveries, quarantineID: quarantineID, rejection: rejection)
+    }
+
+    /// Stores the certificates of every signer of a verified message, with their capabilities.
+    private func harvest(_ unwrapped: UnwrappedMessage, at time: Date) async throws {
+        for signer in unwrapped.layers.filter({ $0.kind == .signed }).flatMap(\.signers) {
+            guard let certificate = signer.certificate else { continue }
+            _ = try await store.upsertCertificate(
+                StoredCertificate(certificate, source: .harvested, capabilities: signer.capabilities, seenAt: time))
+        }
+    }
+
+    // MARK: Outbound
+
+    private func processOutbound(_ bytes: [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
+        let inspection = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time).inspect(bytes, sender: sender, recipients: recipients)
+        var report = inspection.report
+        report.direction = MailDirection.outbound.rawValue
+        guard let message = try? MIMEParser.parse(bytes, limits: Inspector(configuration: configuration, keyring: keyring).mimeLimits) else {
+            report.action = OutboundAction.quarantine.rawValue
+            let id = try await quarantine(
+                bytes, direction: .outbound, mailbox: "", sender: sender, recipients: recipients, reasons: report.reasons, findings: [],
+                existing: nil, at: time)
+            return ProcessingResult(report: report, deliveries: [], quarantineID: id, rejection: nil)
+        }
+        let scan = SensitiveContentScan.scan(message)
+        let findings = scan.findings
+        let decision = OutboundPolicy.decide(findings, rules: configuration.outbound.rules)
+        report.dlp = DLPReport(findings: findings)
+        report.action = decision.action.rawValue
+        report.reasons += decision.reasons
+
+        let internalRecipients = Set(recipients.filter { configuration.isInternal($0) }.map { $0.lowercased() })
+        var certificates: [String: RecipientCertificate] = [:]
+        if decision.action == .encrypt || decision.action == .encryptOrTLS {
+            for recipient in recipients where !internalRecipients.contains(recipient.lowercased()) {
+                if let stored = try await store.certificateForEncryption(email: recipient, at: time),
+                    let certificate = try? Certificate(derEncoded: stored.der)
+                {
+                    certificates[recipient.lowercased()] = RecipientCertificate(certificate: certificate, capabilities: stored.capabilities)
+                }
+            }
+        }
+        let mailbox = configuration.outboundMailbox(for: sender)
+        let identities = mailbox.flatMap { keyring.mailboxIdentities[$0.address.lowercased()] } ?? []
+        let planner = OutboundPlanner(
+            settings: configuration.outbound, signer: identities.first, ownCertificates: identities.map(\.certificate),
+            noticeSender: mailbox?.address ?? "postmaster@\(sender.split(separator: "@").last ?? "localhost")")
+        let quarantineID = UUID()
+        let plan: OutboundPlan
+        do {
+            plan = try planner.plan(
+                message: message, sender: sender, recipients: recipients, internalRecipients: internalRecipients, decision: decision,
+                certificates: certificates, quarantineID: quarantineID)
+        } catch {
+            throw TransientProcessingError(description: "encrypting the outbound message failed: \(error)")
+        }
+        report.reasons = plan.reasons
+        var storedID: UUID?
+        if !plan.heldRecipients.isEmpty {
+            storedID = try await quarantine(
+                bytes, direction: .outbound, mailbox: mailbox?.address ?? "", sender: sender, recipients: plan.heldRecipients,
+                reasons: plan.reasons, findings: decision.findings, existing: quarantineID, at: time, newID: quarantineID)
+        }
+        return ProcessingResult(report: report, deliveries: plan.deliveries, quarantineID: storedID, rejection: plan.rejection)
+    }
+
+    // MARK: Shared
+
+    private func passThrough(_ bytes: [UInt8], sender: String, recipients: [String], at time: Date) -> ProcessingResult {
+        let report = MessageReport(
+            messageId: nil, direction: MailDirection.internal.rawValue, from: sender, layers: [], encrypted: false, decrypted: false,
+            signed: false, signature: .none, signer: nil, signerMatchesFrom: nil, verdict: .plain, subject: nil, protectedHeaders: [],
+            action: "deliver", reasons: ["neither to a secure mailbox nor from an internal sender to an external recipient: passed through unchanged"],
+            evaluatedAt: ISO8601.format(time))
+        return ProcessingResult(
+            report: report, deliveries: [Delivery(sender: sender, recipients: recipients, message: bytes, kind: "unchanged")],
+            quarantineID: nil, rejection: nil)
+    }
+
+    private func quarantine(
+        _ bytes: [UInt8], direction: StoreDirection, mailbox: String, sender: String, recipients: [String], reasons: [String],
+        findings: [Finding], existing: UUID?, at time: Date, newID: UUID? = nil
+    ) async throws -> UUID {
+        if let existing, newID == nil { return existing }
+        let sealed: SealedMessage
+        do {
+            sealed = try SealedMessage(sealing: bytes, with: sealer)
+        } catch {
+            throw TransientProcessingError(description: "sealing the message for quarantine failed: \(error)")
+        }
+        var counts: [String: Int] = [:]
+        for finding in findings { counts[finding.kind.rawValue, default: 0] += 1 }
+        let entry = QuarantineEntry(
+            id: newID ?? UUID(), created: time, direction: direction, mailbox: mailbox, sender: sender, recipients: recipients,
+            reason: reasons.joined(separator: "; "), findingCounts: counts,
+            maskedFindings: Array(Set(findings.map { "\($0.kind.rawValue): \($0.masked)" })).sorted(), sealedMessage: sealed, releasedAt: nil)
+        try await store.quarantine(entry)
+        return entry.id
+    }
+
+    private func audit(
+        _ result: ProcessingResult, direction: MailDirection, sender: String, recipients: [String], started: ContinuousClock.Instant,
+        at time: Date
+    ) async throws {
+        var counts: [String: Int] = [:]
+        for finding in result.report.dlp?.findings ?? [] { counts[finding.kind.rawValue, default: 0] += 1 }
+        let elapsed = ContinuousClock.now - started
+        let action = result.rejection != nil ? "reject" : (result.report.action ?? "deliver")
+        try await store.appendAudit(
+            AuditRecord(
+                id: UUID(), time: time, direction: StoreDirection(rawValue: direction.rawValue) ?? .internal,
+                mailbox: recipients.first { configuration.mailbox($0) != nil } ?? configuration.outboundMailbox(for: sender)?.address ?? "",
+                sender: sender, recipients: recipients,
+                route: result.report.route.map { $0.matched ?? $0.outcome.rawValue } ?? "",
+                verdict: result.report.verdict.rawValue, action: result.quarantineID != nil && action != "quarantine" ? "\(action)+quarantine" : action,
+                findings: counts,
+                durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                messageId: result.report.messageId ?? "", instance: configuration.gateway.name))
+    }
+}
+
+extension StoredCertificate {
+    /// A store record for a certificate seen now.
+    public init(_ certificate: Certificate, source: Source, capabilities: [String], seenAt time: Date) {
+        self.init(
+            fingerprint: certificate.sha256Fingerprint.map { String(format: "%02x", $0) }.joined(), der: certificate.derBytes,
+            emails: certificate.emailAddresses, subject: certificate.subject, issuer: certificate.issuer,
+            notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, allowsEncryption: certificate.allowsEncryption,
+            revoked: false, capabilities: capabilities, source: source, firstSeen: time, lastSeen: time)
+    }
+}
