@@ -19,7 +19,8 @@ struct BrowserAndServeTests {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                     "--user-data-dir=\(profile.path(language))",
                 ]
-                let dom = try ExternalTool.require("chromium", common + ["--dump-dom", url])
+                let dom = try await offCooperativePool { try ExternalTool.run("chromium", common + ["--dump-dom", url]) }
+                #expect(dom.succeeded, "chromium --dump-dom: \(dom.standardError)")
                 let html = dom.outputText
                 #expect(html.contains("<html lang=\"\(language)\">"))
                 #expect(html.contains(outlook))
@@ -31,7 +32,10 @@ struct BrowserAndServeTests {
                 }
                 let screenshot = artifacts.appendingPathComponent("certificate-page-\(language).png").path
                 try? FileManager.default.removeItem(atPath: screenshot)
-                try ExternalTool.require("chromium", common + ["--screenshot=\(screenshot)", "--window-size=1200,1600", url])
+                let shot = try await offCooperativePool {
+                    try ExternalTool.run("chromium", common + ["--screenshot=\(screenshot)", "--window-size=1200,1600", url])
+                }
+                #expect(shot.succeeded, "chromium --screenshot: \(shot.standardError)")
                 let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: screenshot)))
                 #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
                 #expect(png.count > 20_000, "a blank page would compress to almost nothing")
@@ -40,7 +44,7 @@ struct BrowserAndServeTests {
     }
 
     @Test("serve: the web site answers on --http, and SIGTERM ends it gracefully with exit 0")
-    func serveUntilSIGTERM() throws {
+    func serveUntilSIGTERM() async throws {
         guard ExternalTool.available("curl") else { return }
         for _ in 0..<3 {
             let port = Int.random(in: 20_000..<60_000)
@@ -55,18 +59,18 @@ struct BrowserAndServeTests {
             try process.run()
             var healthy = false
             for _ in 0..<300 where process.isRunning {
-                if let health = try? Curl.get("http://127.0.0.1:\(port)", "/healthz"), health.status == 200 {
+                if let health = try? await Curl.get("http://127.0.0.1:\(port)", "/healthz"), health.status == 200 {
                     healthy = true
                     break
                 }
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(for: .milliseconds(100))
             }
             guard healthy else {
                 if process.isRunning { process.terminate() }
                 process.waitUntilExit()
                 continue
             }
-            let page = try Curl.get("http://127.0.0.1:\(port)", "/")
+            let page = try await Curl.get("http://127.0.0.1:\(port)", "/")
             #expect(page.status == 200)
             #expect(page.text.contains("sikkermail-arbejdsskade@gjensidige.dk"))
             kill(process.processIdentifier, SIGTERM)

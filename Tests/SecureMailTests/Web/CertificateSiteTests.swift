@@ -14,7 +14,7 @@ struct CertificateSiteTests {
             for (query, language, outlook, switchLink) in [
                 ("", "da", "bedst til Outlook", "href=\"?lang=en\""), ("?lang=en", "en", "best for Outlook", "href=\"?lang=da\""),
             ] {
-                let page = try Curl.get(server.baseURL, "/" + query)
+                let page = try await Curl.get(server.baseURL, "/" + query)
                 #expect(page.status == 200)
                 #expect(page.header("Content-Type") == "text/html; charset=utf-8")
                 let html = page.text
@@ -28,7 +28,7 @@ struct CertificateSiteTests {
                     let links = hrefs(in: html).filter { $0.hasPrefix("/certs/\(publication.mailbox)") }
                     #expect(links.count == PublishedVariant.all.count)
                     for link in links {
-                        let download = try Curl.get(server.baseURL, link)
+                        let download = try await Curl.get(server.baseURL, link)
                         #expect(download.status == 200, "\(link)")
                         let expected = try #require(server.site.downloads[String(link.dropFirst("/certs/".count))])
                         #expect(download.body == (try publication.render(expected.format, options: .init(includeChain: expected.includesChain))))
@@ -44,7 +44,7 @@ struct CertificateSiteTests {
         let server = try await RunningSite.start()
         try await server.serving {
             for download in server.site.downloads.values {
-                let response = try Curl.get(server.baseURL, download.path)
+                let response = try await Curl.get(server.baseURL, download.path)
                 #expect(response.status == 200)
                 #expect(response.header("Content-Type") == download.format.mimeType)
                 #expect(response.header("Content-Disposition") == "attachment; filename=\"\(download.filename)\"")
@@ -54,13 +54,13 @@ struct CertificateSiteTests {
                 let lastModified = try #require(response.header("Last-Modified"))
                 #expect(lastModified.hasSuffix(" GMT"))
 
-                let notModified = try Curl.get(server.baseURL, download.path, headers: ["If-None-Match: \(tag)"])
+                let notModified = try await Curl.get(server.baseURL, download.path, headers: ["If-None-Match: \(tag)"])
                 #expect(notModified.status == 304)
                 #expect(notModified.body.isEmpty)
                 #expect(notModified.header("ETag") == tag)
-                #expect(try Curl.get(server.baseURL, download.path, headers: ["If-None-Match: \"other\", W/\(tag)"]).status == 304)
-                #expect(try Curl.get(server.baseURL, download.path, headers: ["If-None-Match: \"other\""]).status == 200)
-                #expect(try Curl.get(server.baseURL, download.path, headers: ["If-Modified-Since: \(lastModified)"]).status == 304)
+                #expect(try await Curl.get(server.baseURL, download.path, headers: ["If-None-Match: \"other\", W/\(tag)"]).status == 304)
+                #expect(try await Curl.get(server.baseURL, download.path, headers: ["If-None-Match: \"other\""]).status == 200)
+                #expect(try await Curl.get(server.baseURL, download.path, headers: ["If-Modified-Since: \(lastModified)"]).status == 304)
             }
             let tags = server.site.downloads.values.map(\.entityTag)
             #expect(Set(tags).count == tags.count)
@@ -89,12 +89,12 @@ struct CertificateSiteTests {
                 ("/" + String(repeating: "x/", count: 3000), [400]),
             ]
             for (path, statuses) in cases {
-                let response = try Curl.get(server.baseURL, path)
+                let response = try await Curl.get(server.baseURL, path)
                 #expect(statuses.contains(response.status), "\(path.prefix(80)) answered \(response.status)")
                 #expect(!response.text.contains("PRIVATE KEY") && !response.text.contains("BEGIN CERTIFICATE"))
             }
-            #expect(try Curl.get(server.baseURL, "/certs/sikkermail%40gjensidige.dk.pem").status == 200)
-            #expect(try Curl.get(server.baseURL, "/certs/sikkermail@gjensidige.dk.pem", method: "POST").status == 405)
+            #expect(try await Curl.get(server.baseURL, "/certs/sikkermail%40gjensidige.dk.pem").status == 200)
+            #expect(try await Curl.get(server.baseURL, "/certs/sikkermail@gjensidige.dk.pem", method: "POST").status == 405)
         }
     }
 
@@ -108,14 +108,14 @@ struct CertificateSiteTests {
         let server = try await RunningSite.start(metrics: metrics)
         try await server.serving {
 
-            let health = try Curl.get(server.baseURL, "/healthz")
+            let health = try await Curl.get(server.baseURL, "/healthz")
             #expect(health.status == 200)
             #expect(health.header("Content-Type") == "application/json")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(health.body)) as? [String: Any])
             #expect(json["status"] as? String == "ok")
             #expect(json["mailboxes"] as? Int == 2)
 
-            let response = try Curl.get(server.baseURL, "/metrics")
+            let response = try await Curl.get(server.baseURL, "/metrics")
             #expect(response.status == 200)
             #expect(response.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = response.text

@@ -61,7 +61,7 @@ final class RunningSite: Sendable {
 }
 
 /// One HTTP exchange made with curl.
-struct HTTPExchange {
+struct HTTPExchange: Sendable {
     var status: Int
     var headers: [(String, String)]
     var body: [UInt8]
@@ -70,9 +70,24 @@ struct HTTPExchange {
     var text: String { String(decoding: body, as: UTF8.self) }
 }
 
+/// Runs blocking work (a child process) on a Dispatch thread, so that the Swift concurrency
+/// threads stay free for the in-process server the work talks to.
+func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}
+
 enum Curl {
     /// GETs `path` exactly as given (no dot-segment removal) with extra request headers.
-    static func get(_ base: String, _ path: String, headers: [String] = [], method: String = "GET") throws -> HTTPExchange {
+    static func get(_ base: String, _ path: String, headers: [String] = [], method: String = "GET") async throws -> HTTPExchange {
+        try await offCooperativePool { try getBlocking(base, path, headers: headers, method: method) }
+    }
+
+    /// The same, blocking the calling thread.
+    static func getBlocking(_ base: String, _ path: String, headers: [String] = [], method: String = "GET") throws -> HTTPExchange {
         var arguments = ["-s", "-i", "--path-as-is", "--max-time", "20", "-X", method]
         for header in headers { arguments += ["-H", header] }
         arguments.append(base + path)
