@@ -36,16 +36,27 @@ public struct CertificateExpiryWatch: Sendable {
         self.warningWindow = warningWindow
     }
 
+    /// Sets the expiry gauge of every certificate as of `now`, without logging (for each
+    /// `/metrics` scrape).
+    public func refreshGauge(at now: Date = Date()) {
+        for publication in publications {
+            let certificate = publication.certificate
+            metrics.setCertificateExpiry(
+                mailbox: publication.mailbox, fingerprint: certificate.sha256FingerprintHex,
+                daysLeft: certificate.notValidAfter.timeIntervalSince(now) / 86_400)
+        }
+    }
+
     /// Updates the gauge for every certificate as of `now`, logs a warning for each one that
-    /// expires within the window, and returns those.
+    /// expires within the window (an error once expired), and returns those.
     @discardableResult
     public func check(at now: Date = Date()) -> [Expiring] {
+        refreshGauge(at: now)
         var expiring: [Expiring] = []
         for publication in publications {
             let certificate = publication.certificate
             let secondsLeft = certificate.notValidAfter.timeIntervalSince(now)
             let fingerprint = certificate.sha256FingerprintHex
-            metrics.setCertificateExpiry(mailbox: publication.mailbox, fingerprint: fingerprint, daysLeft: secondsLeft / 86_400)
             guard secondsLeft < warningWindow else { continue }
             let entry = Expiring(
                 mailbox: publication.mailbox, fingerprint: fingerprint, notValidAfter: certificate.notValidAfter,

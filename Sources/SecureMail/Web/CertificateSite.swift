@@ -98,7 +98,7 @@ public struct CertificateSite: Sendable {
         case "/healthz":
             response = health()
         case "/metrics":
-            watch?.check()
+            watch?.refreshGauge()
             response = SiteResponse(
                 status: 200, headers: [("Content-Type", GatewayMetrics.contentType), ("Cache-Control", "no-store")],
                 body: metrics.prometheusText())
@@ -109,7 +109,11 @@ public struct CertificateSite: Sendable {
                 response = .text(404, "Not found.")
             }
         }
-        if isHead { response.body = [] }
+        if isHead {
+            // The headers of the GET, with its length; the body is left out.
+            response.headers.append(("Content-Length", "\(response.body.count)"))
+            response.body = []
+        }
         return response
     }
 

@@ -54,6 +54,11 @@ struct CertificateSiteTests {
                 let lastModified = try #require(response.header("Last-Modified"))
                 #expect(lastModified.hasSuffix(" GMT"))
 
+                let head = try await Curl.get(server.baseURL, download.path, method: "HEAD")
+                #expect(head.status == 200 && head.body.isEmpty)
+                #expect(head.header("Content-Length") == "\(download.bytes.count)")
+                #expect(head.header("ETag") == tag && head.header("Content-Type") == download.format.mimeType)
+
                 let notModified = try await Curl.get(server.baseURL, download.path, headers: ["If-None-Match: \(tag)"])
                 #expect(notModified.status == 304)
                 #expect(notModified.body.isEmpty)

@@ -88,7 +88,7 @@ enum Curl {
 
     /// The same, blocking the calling thread.
     static func getBlocking(_ base: String, _ path: String, headers: [String] = [], method: String = "GET") throws -> HTTPExchange {
-        var arguments = ["-s", "-i", "--path-as-is", "--max-time", "20", "-X", method]
+        var arguments = ["-s", "-i", "--path-as-is", "--max-time", "20"] + (method == "HEAD" ? ["-I"] : ["-X", method])
         for header in headers { arguments += ["-H", header] }
         arguments.append(base + path)
         let run = try ExternalTool.run("curl", arguments)
