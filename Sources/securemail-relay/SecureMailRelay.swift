@@ -9,7 +9,9 @@ struct SecureMailRelay: AsyncParsableCommand {
         commandName: "securemail-relay",
         abstract: "S/MIME gateway: verify, decrypt, route, scan, encrypt and sign mail.",
         version: SecureMailBuild.version,
-        subcommands: [Inspect.self, Route.self, CheckConfig.self]
+        subcommands: [
+            Inspect.self, Process.self, Route.self, Certs.self, Quarantine.self, Audit.self, Purge.self, Serve.self, CheckConfig.self,
+        ]
     )
 
     static func main() async {
