@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import SecureMail
 
-/// `certs`: the certificate command group (export here; the store adds list, import, remove).
+/// `certs`: the certificate command group.
 struct Certs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "certs",
-        abstract: "Work with certificates: export the mailbox certificates for publishing.",
+        abstract: "Work with certificates: export the mailbox certificates; list, import and remove stored ones.",
         subcommands: [CertsExport.self, CertsList.self, CertsImport.self, CertsRemove.self])
 }
 
