@@ -5,15 +5,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssl libssl-dev gpgsm gnupg libnss3-tools python3-vobject python3-prometheus-client curl chromium postgresql)
+packages=(openssl libssl-dev gpgsm gnupg libnss3-tools python3-vobject python3-prometheus-client curl chromium postgresql postfix swaks)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "Installing: ${missing[*]}"
+    # Postfix is here only for its test programs smtp-sink and smtp-source: install it without a
+    # configuration, and forbid package scripts to start services, so that no mail server ever
+    # listens on port 25 of the test machine.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    policy_created=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        policy_created="yes"
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [ -n "$policy_created" ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+# Belt and braces: should a Postfix master run anyway (installed earlier with a configuration),
+# stop it; the transport tests start their own smtp-sink on free loopback ports.
+if command -v postfix >/dev/null && postfix status >/dev/null 2>&1; then
+    postfix stop >/dev/null 2>&1 || true
 fi
 
 # git does not keep file modes, and SecureMail refuses keys that others may read.

@@ -1,0 +1,296 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The SMTP client that re-injects filtered mail into the next hop (Postfix's 127.0.0.1:10026
+/// in the after-queue content-filter setup).
+///
+/// One connection per message: EHLO (HELO if EHLO is refused), MAIL FROM with SIZE and
+/// BODY=8BITMIME when the server offers them, one RCPT TO per recipient, DATA with CRLF line
+/// ends and dot-stuffing, QUIT. With PIPELINING the MAIL, RCPT and DATA commands go out in one
+/// write. Every wait for a reply is bounded by `replyTimeout`.
+public struct SMTPClient: NextHopDelivering {
+    /// Where and how to connect.
+    public struct Configuration: Sendable {
+        /// The next hop's host name or address.
+        public var host: String
+        /// The next hop's port.
+        public var port: Int
+        /// The name sent with EHLO/HELO.
+        public var heloName: String
+        /// How long connecting may take.
+        public var connectTimeout: Duration
+        /// How long the client waits for any one reply (including the reply to the final dot).
+        public var replyTimeout: Duration
+
+        /// Creates a configuration; defaults follow RFC 5321's minimum timeouts loosely.
+        public init(host: String = "127.0.0.1", port: Int = 10026, heloName: String = "localhost",
+                    connectTimeout: Duration = .seconds(30), replyTimeout: Duration = .seconds(300)) {
+            self.host = host
+            self.port = port
+            self.heloName = heloName
+            self.connectTimeout = connectTimeout
+            self.replyTimeout = replyTimeout
+        }
+    }
+
+    /// Where and how to connect.
+    public var configuration: Configuration
+    /// The event loops the connections run on.
+    public var eventLoopGroup: any EventLoopGroup
+    /// Where conversations are logged (commands' outcomes, never content).
+    public var logger: Logger
+
+    /// Creates a client.
+    public init(configuration: Configuration = Configuration(),
+                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                logger: Logger = Logger(label: "securemail.transport.smtp-client")) {
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+    }
+
+    /// Delivers one message; every failure becomes a ``DeliveryResult``.
+    public func deliver(_ message: OutboundMessage) async -> DeliveryResult {
+        guard !message.recipients.isEmpty else {
+            return .permanentFailure(reason: "no recipients to deliver to")
+        }
+        let target = "\(configuration.host):\(configuration.port)"
+        do {
+            let result = try await converse(message)
+            logger.debug("next hop conversation finished", metadata: ["nextHop": "\(target)", "result": "\(result)"])
+            return result
+        } catch let error as SMTPClientError {
+            return .transientFailure(reason: "\(target): \(error)")
+        } catch {
+            return .transientFailure(reason: "\(target): cannot deliver: \(error)")
+        }
+    }
+
+    private func converse(_ message: OutboundMessage) async throws -> DeliveryResult {
+        let replyTimeout = TimeAmount(configuration.replyTimeout)
+        let channel = try await ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .connect(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: replyTimeout))
+                    try channel.pipeline.syncOperations.addHandler(ReplyTimeoutHandler())
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var conversation = Conversation(replies: ReplyReader(inbound.makeAsyncIterator()), outbound: outbound)
+            return try await conversation.run(message, heloName: configuration.heloName)
+        }
+    }
+
+    /// Converts message bytes to the DATA stream: every line ends in CRLF (a bare LF becomes CRLF),
+    /// a line starting with "." gets another ".", and the terminating ".\r\n" is appended.
+    public static func dataStream(_ bytes: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + bytes.count / 64 + 5)
+        var atLineStart = true
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                if previous != UInt8(ascii: "\r") { result.append(UInt8(ascii: "\r")) }
+                result.append(byte)
+                atLineStart = true
+            } else {
+                if atLineStart && byte == UInt8(ascii: ".") { result.append(byte) }
+                result.append(byte)
+                atLineStart = false
+            }
+            previous = byte
+        }
+        if !atLineStart { result += [13, 10] }
+        result += Array(".\r\n".utf8)
+        return result
+    }
+}
+
+/// Why a conversation with the next hop broke off (all transient).
+enum SMTPClientError: Error, CustomStringConvertible {
+    case connectionClosed
+    case timedOut
+    case malformedReply
+    case replyTooLong
+    case refused(stage: String, reply: SMTPReply)
+
+    var description: String {
+        switch self {
+        case .connectionClosed: return "connection closed before the server replied"
+        case .timedOut: return "no reply within the reply timeout"
+        case .malformedReply: return "the server sent something that is not an SMTP reply"
+        case .replyTooLong: return "the server's reply is too long"
+        case .refused(let stage, let reply): return "\(stage) refused: \(reply)"
+        }
+    }
+}
+
+/// Closes the connection with ``SMTPClientError/timedOut`` when no reply arrived in time.
+private final class ReplyTimeoutHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.fireErrorCaught(SMTPClientError.timedOut)
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// Reads SMTP replies (single or multi-line) from the connection.
+struct ReplyReader {
+    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private var pending: [UInt8] = []
+    private static let maximumReplyBytes = 64 * 1024
+
+    init(_ iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    mutating func next() async throws -> SMTPReply {
+        while true {
+            if let reply = try Self.parse(&pending) { return reply }
+            if pending.count > Self.maximumReplyBytes { throw SMTPClientError.replyTooLong }
+            guard let buffer = try await iterator.next() else { throw SMTPClientError.connectionClosed }
+            pending += buffer.readableBytesView
+        }
+    }
+
+    /// Takes one complete reply off the front of `bytes`, or returns nil when more input is needed.
+    static func parse(_ bytes: inout [UInt8]) throws -> SMTPReply? {
+        var lines: [String] = []
+        var code: Int?
+        var start = 0
+        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            var end = newline
+            if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            let line = bytes[start..<end]
+            start = newline + 1
+            guard line.count >= 3, line.prefix(3).allSatisfy({ (0x30...0x39).contains($0) }),
+                  let lineCode = Int(String(decoding: line.prefix(3), as: UTF8.self)),
+                  (200...599).contains(lineCode)
+            else { throw SMTPClientError.malformedReply }
+            if let code, code != lineCode { throw SMTPClientError.malformedReply }
+            code = lineCode
+            let separator = line.count > 3 ? line[line.startIndex + 3] : UInt8(ascii: " ")
+            lines.append(String(decoding: line.dropFirst(4), as: UTF8.self))
+            if separator != UInt8(ascii: "-") {
+                bytes.removeFirst(start)
+                let (enhanced, firstRest) = SMTPReply.splitEnhanced(lines[0])
+                guard let enhanced else { return SMTPReply(code: lineCode, lines) }
+                let rest = lines.dropFirst().map { SMTPReply.splitEnhanced($0).rest }
+                return SMTPReply(code: lineCode, enhanced: enhanced, [firstRest] + rest)
+            }
+        }
+        return nil
+    }
+}
+
+/// One SMTP transaction with the next hop.
+private struct Conversation {
+    var replies: ReplyReader
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    mutating func send(_ line: String) async throws {
+        try await outbound.write(ByteBuffer(string: line + "\r\n"))
+    }
+
+    mutating func run(_ message: OutboundMessage, heloName: String) async throws -> DeliveryResult {
+        let greeting = try await replies.next()
+        guard greeting.isPositive else { throw SMTPClientError.refused(stage: "connection", reply: greeting) }
+
+        try await send("EHLO \(heloName)")
+        var extensions: [String: String] = [:]
+        let ehlo = try await replies.next()
+        if ehlo.isPositive {
+            for line in ehlo.lines.dropFirst() {
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard let keyword = parts.first else { continue }
+                extensions[keyword.uppercased()] = parts.count > 1 ? String(parts[1]) : ""
+            }
+        } else {
+            try await send("HELO \(heloName)")
+            let helo = try await replies.next()
+            guard helo.isPositive else { throw SMTPClientError.refused(stage: "HELO", reply: helo) }
+        }
+
+        let data = SMTPClient.dataStream(message.bytes)
+        if let limitText = extensions["SIZE"], let limit = Int(limitText), limit > 0, message.bytes.count > limit {
+            try? await quit()
+            return .permanentFailure(reason: "message of \(message.bytes.count) bytes exceeds the next hop's SIZE limit of \(limit)")
+        }
+        var mail = "MAIL FROM:<\(message.sender)>"
+        if extensions["SIZE"] != nil { mail += " SIZE=\(message.bytes.count)" }
+        if extensions["8BITMIME"] != nil && message.bytes.contains(where: { $0 >= 0x80 }) { mail += " BODY=8BITMIME" }
+        let commands = [mail] + message.recipients.map { "RCPT TO:<\($0)>" } + ["DATA"]
+
+        let pipelining = extensions["PIPELINING"] != nil
+        if pipelining {
+            try await outbound.write(ByteBuffer(string: commands.map { $0 + "\r\n" }.joined()))
+        } else {
+            try await send(commands[0])
+        }
+        let mailReply = try await replies.next()
+        guard mailReply.isPositive else {
+            try? await quit(afterPipelinedReplies: pipelining ? message.recipients.count + 1 : 0)
+            return mailReply.isPermanent
+                ? .permanentFailure(reason: "MAIL FROM refused: \(mailReply)")
+                : .transientFailure(reason: "MAIL FROM refused: \(mailReply)")
+        }
+        var accepted: [String] = []
+        var refused: [RecipientRefusal] = []
+        for (index, recipient) in message.recipients.enumerated() {
+            if !pipelining { try await send(commands[index + 1]) }
+            let reply = try await replies.next()
+            if reply.isPositive {
+                accepted.append(recipient)
+            } else {
+                refused.append(RecipientRefusal(recipient: recipient, reply: reply))
+            }
+        }
+        if !pipelining && accepted.isEmpty {
+            try? await quit()
+            return .recipientsRefused(accepted: [], refused: refused)
+        }
+        if !pipelining { try await send("DATA") }
+        let dataReply = try await replies.next()
+        if dataReply.code == 354 && accepted.isEmpty {
+            // RFC 2920: a server that answers DATA with 354 after refusing every recipient still
+            // gets a (empty) message, which it must then refuse.
+            try await send(".")
+            _ = try? await replies.next()
+        }
+        if accepted.isEmpty {
+            try? await quit()
+            return .recipientsRefused(accepted: [], refused: refused)
+        }
+        guard dataReply.code == 354 else {
+            try? await quit()
+            return dataReply.isPermanent
+                ? .permanentFailure(reason: "DATA refused: \(dataReply)")
+                : .transientFailure(reason: "DATA refused: \(dataReply)")
+        }
+        try await outbound.write(ByteBuffer(bytes: data))
+        let final = try await replies.next()
+        try? await quit()
+        if final.isPositive {
+            return refused.isEmpty ? .accepted : .recipientsRefused(accepted: accepted, refused: refused)
+        }
+        return final.isPermanent
+            ? .permanentFailure(reason: "message refused: \(final)")
+            : .transientFailure(reason: "message refused: \(final)")
+    }
+
+    /// Ends the session politely; replies to commands still in the pipeline are skipped first.
+    mutating func quit(afterPipelinedReplies outstanding: Int = 0) async throws {
+        try await send("QUIT")
+        for _ in 0..<outstanding { _ = try await replies.next() }
+        _ = try await replies.next()
+    }
+}
