@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssl libssl-dev gpgsm gnupg libnss3-tools python3-vobject)
+packages=(openssl libssl-dev gpgsm gnupg libnss3-tools python3-vobject zlib1g-dev poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -9,7 +9,7 @@ struct SecureMailRelay: AsyncParsableCommand {
         commandName: "securemail-relay",
         abstract: "S/MIME gateway: verify, decrypt, route, scan, encrypt and sign mail.",
         version: SecureMailBuild.version,
-        subcommands: [Inspect.self, CheckConfig.self]
+        subcommands: [Inspect.self, Scan.self, CheckConfig.self]
     )
 
     static func main() async {
