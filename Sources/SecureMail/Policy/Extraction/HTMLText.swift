@@ -102,7 +102,9 @@ public enum HTMLText {
             guard let closeStart = findClosingTag(input, name: name, from: end) else { return count }
             return tagEnd(input, from: closeStart + 2 + name.unicodeScalars.count)
         }
-        if blockElements.contains(name) {
+        if name == "br" {
+            output.forcedLineBreak()
+        } else if blockElements.contains(name) {
             output.lineBreak()
         } else if cellElements.contains(name) {
             output.separator("\t")
@@ -194,8 +196,8 @@ public enum HTMLText {
     }
 }
 
-/// Collects rendered text: runs of white space become one space, line breaks are kept
-/// (at most one empty line in a row), and no line ends in spaces.
+/// Collects rendered text: runs of white space become one space, block boundaries one line
+/// break (explicit breaks can add an empty line, never more), and no line ends in spaces or tabs.
 struct TextBuilder {
     private var scalars = String.UnicodeScalarView()
     private var pendingSpace = false
@@ -214,15 +216,21 @@ struct TextBuilder {
         for scalar in text.unicodeScalars { append(scalar) }
     }
 
-    /// Ends the current line (block boundary).
+    /// A block boundary: the next text starts a new line; several boundaries in a row are one.
     mutating func lineBreak() {
+        pendingSpace = false
+        if !scalars.isEmpty { pendingNewlines = max(pendingNewlines, 1) }
+    }
+
+    /// An explicit line break (`<br>`, `<w:br/>`): two in a row leave an empty line.
+    mutating func forcedLineBreak() {
         pendingSpace = false
         if !scalars.isEmpty { pendingNewlines = min(pendingNewlines + 1, 2) }
     }
 
-    /// Separates two cells of a row.
+    /// Separates two cells of a row; several in a row are one.
     mutating func separator(_ scalar: Unicode.Scalar) {
-        if pendingNewlines == 0 && !scalars.isEmpty {
+        if pendingNewlines == 0 && !scalars.isEmpty && scalars.last != scalar {
             pendingSpace = false
             scalars.append(scalar)
         }
@@ -230,6 +238,7 @@ struct TextBuilder {
 
     private mutating func flushPending() {
         if pendingNewlines > 0 {
+            while scalars.last == "\t" { scalars.removeLast() }
             scalars.append(contentsOf: String(repeating: "\n", count: pendingNewlines).unicodeScalars)
         } else if pendingSpace, !scalars.isEmpty, scalars.last != "\t" {
             scalars.append(" ")
@@ -238,5 +247,9 @@ struct TextBuilder {
         pendingSpace = false
     }
 
-    func finish() -> String { String(scalars) }
+    func finish() -> String {
+        var result = scalars
+        while result.last == "\t" { result.removeLast() }
+        return String(result)
+    }
 }

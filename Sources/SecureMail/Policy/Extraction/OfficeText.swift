@@ -41,7 +41,7 @@ enum OfficeText {
             guard let entry = archive.entry(named: name) else { continue }
             switch archive.read(entry, budget: &budget) {
             case .success(let xml):
-                pieces.append(markupText(xml[...], lines: ["p"], cells: ["tc"], breaks: ["br", "cr"], tabs: ["tab", "ptab"], spaces: []))
+                pieces.append(markupText(xml[...], lines: ["p"], rows: ["tr"], cells: ["tc"], breaks: ["br", "cr"], tabs: ["tab", "ptab"], spaces: []))
             case .failure(let problem):
                 return .failure(problem)
             }
@@ -60,7 +60,7 @@ enum OfficeText {
         }
         return archive.read(content, budget: &budget).map { xml in
             markupText(
-                xml[...], lines: ["p", "h", "table-row", "list-item"], cells: ["table-cell"], breaks: ["line-break"],
+                xml[...], lines: ["p", "h", "list-item"], rows: ["table-row"], cells: ["table-cell"], breaks: ["line-break"],
                 tabs: ["tab"], spaces: ["s"])
         }
     }
@@ -155,29 +155,37 @@ enum OfficeText {
         return output.finish()
     }
 
-    /// Text of an XML document part: elements named in `lines` end a line, `cells` end a
-    /// cell, `breaks`, `tabs` and `spaces` stand for a line break, tab or space.
+    /// Text of an XML document part: elements named in `lines` end a line (inside a table
+    /// cell, a space), `rows` end a table row, `cells` end a cell, and `breaks`, `tabs` and
+    /// `spaces` stand for a line break, tab or space.
     private static func markupText(
-        _ xml: ArraySlice<UInt8>, lines: Set<String>, cells: Set<String>, breaks: Set<String>, tabs: Set<String>, spaces: Set<String>
+        _ xml: ArraySlice<UInt8>, lines: Set<String>, rows: Set<String>, cells: Set<String>, breaks: Set<String>,
+        tabs: Set<String>, spaces: Set<String>
     ) -> String {
         var output = TextBuilder()
+        var openCells = 0
         XMLEvents.walk(xml) { event in
             switch event {
-            case .start(let name, _, _):
+            case .start(let name, _, let selfClosing):
                 let local = localName(name)
                 if breaks.contains(local) {
-                    output.lineBreak()
+                    output.forcedLineBreak()
                 } else if tabs.contains(local) {
                     output.separator("\t")
                 } else if spaces.contains(local) {
                     output.append(" ")
+                } else if cells.contains(local), !selfClosing {
+                    openCells += 1
                 }
             case .end(let name):
                 let local = localName(name)
                 if lines.contains(local) {
-                    output.lineBreak()
+                    if openCells > 0 { output.append(" ") } else { output.lineBreak() }
                 } else if cells.contains(local) {
+                    openCells = max(0, openCells - 1)
                     output.separator("\t")
+                } else if rows.contains(local) {
+                    output.lineBreak()
                 }
             case .text(let text):
                 output.append(contentsOf: text)
