@@ -32,8 +32,8 @@ struct Scan: ParsableCommand {
     }
 }
 
-/// What `scan --json` prints: the `dlp` object of the report contract, with `subject` and
-/// `messageId` for messages, and the content that could not be read.
+/// What `scan --json` prints: the `dlp` object of the report contract, with `subject` (its
+/// identifiers masked) and `messageId` for messages, and the content that could not be read.
 struct ScanReport: Encodable {
     var messageId: String?
     var subject: String?
@@ -48,7 +48,9 @@ struct ScanReport: Encodable {
             let message = try MIMEParser.parse(bytes)
             return ScanReport(
                 messageId: message.header.first("Message-ID")?.value.trimmingCharacters(in: .whitespaces),
-                subject: message.header.first("Subject")?.decodedValue.trimmingCharacters(in: .whitespaces),
+                subject: message.header.first("Subject").map {
+                    SensitiveContentScan.maskingIdentifiers(in: $0.decodedValue.trimmingCharacters(in: .whitespaces))
+                },
                 result: SensitiveContentScan.scan(message))
         } catch {
             return ScanReport(messageId: nil, subject: nil, result: ContentScanResult(findings: [], unreadable: [UnreadableContent(location: "message", reason: "\(error)")]))
@@ -66,10 +68,11 @@ struct ScanReport: Encodable {
         unreadable = result.unreadable
     }
 
-    /// For a person at a terminal. The Subject is left out: it may hold the very identifier found.
+    /// For a person at a terminal.
     var text: String {
         var lines: [String] = []
         if let messageId { lines.append("Message-ID: \(messageId)") }
+        if let subject { lines.append("Subject:    \(subject)") }
         lines.append("Sensitive:  \(dlp.sensitive ? "yes" : "no") (\(dlp.findings.count) finding\(dlp.findings.count == 1 ? "" : "s"))")
         for finding in dlp.findings {
             lines.append("  \(finding.kind)  \(finding.masked)  \(finding.confidence)  in \(finding.where)")

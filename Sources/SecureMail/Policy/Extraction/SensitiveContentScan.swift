@@ -53,6 +53,36 @@ public enum SensitiveContentScan {
         return ContentScanResult(findings: findings, unreadable: extraction.unreadable)
     }
 
+    /// `text` with the serial part of every national identity number replaced by `X`, as in
+    /// the findings' `masked` form (`Vedr. 010190-1009` becomes `Vedr. 010190-XXXX`), so that
+    /// a Subject can be shown in a report or notice. Special-category words are left as they are.
+    public static func maskingIdentifiers(in text: String) -> String {
+        var scalars = Array(text.unicodeScalars)
+        for finding in SensitiveDataScanner.scan(text, location: "") where finding.kind.isIdentifier {
+            guard let offset = finding.offset, offset >= 0, offset < scalars.count else { continue }
+            let keptDigits = finding.masked.prefix { $0 != "X" }.filter(\.isNumber).count
+            var digitsToMask = finding.masked.filter { $0 == "X" }.count
+            var digitsSeen = 0
+            var index = offset
+            while index < scalars.count, digitsToMask > 0 {
+                let scalar = scalars[index]
+                if ("0"..."9").contains(scalar) {
+                    digitsSeen += 1
+                    if digitsSeen > keptDigits {
+                        scalars[index] = "X"
+                        digitsToMask -= 1
+                    }
+                } else if !(scalar == "-" || scalar == "+" || scalar == " ") {
+                    break
+                }
+                index += 1
+            }
+        }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
     private struct FindingKey: Hashable {
         var kind: FindingKind
         var masked: String
