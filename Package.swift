@@ -25,9 +25,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
         .target(
+            name: "CZlib",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .target(
             name: "SecureMail",
             dependencies: [
                 "COpenSSL",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssl libssl-dev gpgsm gnupg libnss3-tools python3-vobject python3-prometheus-client curl chromium postgresql postfix swaks)
+packages=(
+    openssl libssl-dev zlib1g-dev gpgsm gnupg libnss3-tools python3-vobject python3-prometheus-client curl chromium
+    poppler-utils postgresql postfix swaks
+)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

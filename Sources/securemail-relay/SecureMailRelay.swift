@@ -10,7 +10,8 @@ struct SecureMailRelay: AsyncParsableCommand {
         abstract: "S/MIME gateway: verify, decrypt, route, scan, encrypt and sign mail.",
         version: SecureMailBuild.version,
         subcommands: [
-            Inspect.self, Process.self, Route.self, Certs.self, Quarantine.self, Audit.self, Purge.self, Serve.self, CheckConfig.self,
+            Inspect.self, Process.self, Scan.self, Route.self, Certs.self, Quarantine.self, Audit.self, Purge.self, Serve.self,
+            CheckConfig.self,
         ]
     )
 

@@ -1,0 +1,91 @@
+/// The DLP findings for a whole message: `MessageTextExtractor` followed by
+/// `SensitiveDataScanner` on every extracted text.
+public struct ContentScanResult: Sendable, Hashable {
+    /// Masked findings, each with its `location` (`subject`, `body`, `attachment:NAME`).
+    /// The same identifier found twice at one location (say in the text and the HTML
+    /// alternative) is listed once, with the higher confidence.
+    public var findings: [Finding]
+    /// What could not be read; the policy decides whether that alone is reason to encrypt or hold.
+    public var unreadable: [UnreadableContent]
+
+    /// Makes a result.
+    public init(findings: [Finding], unreadable: [UnreadableContent]) {
+        self.findings = findings
+        self.unreadable = unreadable
+    }
+
+    /// True when anything sensitive was found (unreadable content alone does not count).
+    public var isSensitive: Bool { !findings.isEmpty }
+}
+
+/// Scans messages, files and text for sensitive data (DESIGN.md §5).
+public enum SensitiveContentScan {
+    /// Findings in a parsed message.
+    public static func scan(_ message: MIMEPart, limits: ExtractionLimits = .default) -> ContentScanResult {
+        scan(MessageTextExtractor(limits: limits).extract(message))
+    }
+
+    /// Findings in a message given as bytes (RFC 5322).
+    public static func scan(messageBytes: [UInt8], limits: ExtractionLimits = .default) -> ContentScanResult {
+        scan(MessageTextExtractor(limits: limits).extract(messageBytes: messageBytes))
+    }
+
+    /// Findings in text that is not a message; every finding is at `location`.
+    public static func scan(plainText: String, location: String = "body") -> ContentScanResult {
+        scan(MessageExtraction(texts: [ExtractedText(text: plainText, location: location)]))
+    }
+
+    /// Findings in text already extracted.
+    public static func scan(_ extraction: MessageExtraction) -> ContentScanResult {
+        var findings: [Finding] = []
+        var indexByKey: [FindingKey: Int] = [:]
+        for segment in extraction.texts {
+            for finding in SensitiveDataScanner.scan(segment.text, location: segment.location) {
+                let key = FindingKey(kind: finding.kind, masked: finding.masked, location: finding.location)
+                if let existing = indexByKey[key] {
+                    if finding.confidence == .high { findings[existing].confidence = .high }
+                } else {
+                    indexByKey[key] = findings.count
+                    findings.append(finding)
+                }
+            }
+        }
+        return ContentScanResult(findings: findings, unreadable: extraction.unreadable)
+    }
+
+    /// `text` with the serial part of every national identity number replaced by `X`, as in
+    /// the findings' `masked` form (`Vedr. 010190-1009` becomes `Vedr. 010190-XXXX`), so that
+    /// a Subject can be shown in a report or notice. Special-category words are left as they are.
+    public static func maskingIdentifiers(in text: String) -> String {
+        var scalars = Array(text.unicodeScalars)
+        for finding in SensitiveDataScanner.scan(text, location: "") where finding.kind.isIdentifier {
+            guard let offset = finding.offset, offset >= 0, offset < scalars.count else { continue }
+            let keptDigits = finding.masked.prefix { $0 != "X" }.filter(\.isNumber).count
+            var digitsToMask = finding.masked.filter { $0 == "X" }.count
+            var digitsSeen = 0
+            var index = offset
+            while index < scalars.count, digitsToMask > 0 {
+                let scalar = scalars[index]
+                if ("0"..."9").contains(scalar) {
+                    digitsSeen += 1
+                    if digitsSeen > keptDigits {
+                        scalars[index] = "X"
+                        digitsToMask -= 1
+                    }
+                } else if !(scalar == "-" || scalar == "+" || scalar == " ") {
+                    break
+                }
+                index += 1
+            }
+        }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    private struct FindingKey: Hashable {
+        var kind: FindingKind
+        var masked: String
+        var location: String
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import SecureMail
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Report the sensitive data (DLP findings) in a message or a plain text file. Changes nothing.",
+        discussion: """
+            FILE is read as a message (RFC 5322) when it starts with a mail header, else as plain text \
+            (all findings at "body"). Findings are masked (010190-XXXX); parts that cannot be read \
+            (encrypted, images, damaged or oversized archives) are listed as unreadable. Exit status 0 \
+            whenever the scan ran, whatever it found; 66 when FILE cannot be read; 78 for a configuration problem.
+            """)
+
+    @Argument(help: "The message (RFC 5322) or text file, or - for standard input.")
+    var file: String
+
+    @OptionGroup var configurationOptions: ConfigurationOptions
+
+    @Flag(name: .long, help: "Print the JSON report.")
+    var json = false
+
+    func run() throws {
+        do {
+            if configurationOptions.config != nil { _ = try configurationOptions.load() }
+            let bytes = try readInput(file)
+            let report = ScanReport.make(bytes)
+            try writeOutput(json ? encodeJSON(report) : Array(report.text.utf8), to: "-")
+        } catch {
+            throw OperatorError.report(error)
+        }
+    }
+}
+
+/// What `scan --json` prints: the `dlp` object of the report contract, with `subject` (its
+/// identifiers masked) and `messageId` for messages, and the content that could not be read.
+struct ScanReport: Encodable {
+    var messageId: String?
+    var subject: String?
+    var dlp: DLPReport
+    var unreadable: [UnreadableContent]
+
+    static func make(_ bytes: [UInt8]) -> ScanReport {
+        guard MessageTextExtractor.looksLikeMessage(bytes) else {
+            return ScanReport(messageId: nil, subject: nil, result: SensitiveContentScan.scan(plainText: Charsets.decodeBestEffort(bytes)))
+        }
+        do {
+            let message = try MIMEParser.parse(bytes)
+            return ScanReport(
+                messageId: message.header.first("Message-ID")?.value.trimmingCharacters(in: .whitespaces),
+                subject: message.header.first("Subject").map {
+                    SensitiveContentScan.maskingIdentifiers(in: $0.decodedValue.trimmingCharacters(in: .whitespaces))
+                },
+                result: SensitiveContentScan.scan(message))
+        } catch {
+            return ScanReport(messageId: nil, subject: nil, result: ContentScanResult(findings: [], unreadable: [UnreadableContent(location: "message", reason: "\(error)")]))
+        }
+    }
+
+    private init(messageId: String?, subject: String?, result: ContentScanResult) {
+        self.messageId = messageId
+        self.subject = subject
+        dlp = DLPReport(
+            sensitive: result.isSensitive,
+            findings: result.findings.map {
+                DLPFindingReport(kind: $0.kind.rawValue, masked: $0.masked, where: $0.location, confidence: $0.confidence.rawValue)
+            })
+        unreadable = result.unreadable
+    }
+
+    /// For a person at a terminal.
+    var text: String {
+        var lines: [String] = []
+        if let messageId { lines.append("Message-ID: \(messageId)") }
+        if let subject { lines.append("Subject:    \(subject)") }
+        lines.append("Sensitive:  \(dlp.sensitive ? "yes" : "no") (\(dlp.findings.count) finding\(dlp.findings.count == 1 ? "" : "s"))")
+        for finding in dlp.findings {
+            lines.append("  \(finding.kind)  \(finding.masked)  \(finding.confidence)  in \(finding.where)")
+        }
+        for item in unreadable {
+            lines.append("Unreadable: \(item.location): \(item.reason)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
