@@ -50,7 +50,7 @@ struct Process: AsyncParsableCommand {
             let reports = ReportCollector()
             let filter = GatewayFilter(
                 processor: GatewayProcessor(configuration: configuration, keyring: keyring, store: store, sealer: sealer),
-                direction: forced, onReport: { reports.append($0) })
+                direction: forced, onReport: { report, _ in reports.append(report) })
             let destination: any NextHopDelivering = output.map { FileDelivery(path: $0) } ?? nextHop(configuration)
             let dispatcher = MessageDispatcher(filter: filter, nextHop: destination, logger: .init(label: "securemail.process"))
             let outcome = await dispatcher.dispatch(

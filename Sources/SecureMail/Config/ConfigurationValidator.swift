@@ -63,13 +63,14 @@ enum ConfigurationValidator {
     }
 }
 
-/// A `HOST:PORT` endpoint; IPv6 hosts are written in brackets (`[::1]:25`).
+/// A `HOST:PORT` endpoint; IPv6 hosts are written in brackets (`[::1]:25`); port 0 asks for
+/// any free port.
 public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
     public init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
         else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

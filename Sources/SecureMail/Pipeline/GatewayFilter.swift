@@ -4,19 +4,24 @@ public struct GatewayFilter: MessageFilter {
     public var processor: GatewayProcessor
     /// Forced direction (pipe mode's `--direction`); nil decides per message.
     public var direction: MailDirection?
-    /// Called with every processed message's report (for `--report`, metrics and logs).
-    public var onReport: @Sendable (MessageReport) -> Void
+    /// Called with every processed message's report and how long processing took (for
+    /// `--report` and metrics).
+    public var onReport: @Sendable (MessageReport, Duration) -> Void
 
-    public init(processor: GatewayProcessor, direction: MailDirection? = nil, onReport: @escaping @Sendable (MessageReport) -> Void = { _ in }) {
+    public init(
+        processor: GatewayProcessor, direction: MailDirection? = nil,
+        onReport: @escaping @Sendable (MessageReport, Duration) -> Void = { _, _ in }
+    ) {
         self.processor = processor
         self.direction = direction
         self.onReport = onReport
     }
 
     public func decide(_ message: ReceivedMessage) async throws -> FilterDecision {
+        let started = ContinuousClock.now
         let result = try await processor.process(
             message.bytes, sender: message.sender, recipients: message.recipients, direction: direction)
-        onReport(result.report)
+        onReport(result.report, ContinuousClock.now - started)
         return Self.decision(for: result)
     }
 

@@ -45,16 +45,6 @@ public enum WebServer {
             }
         }
     }
-
-    /// Splits `HOST:PORT` (or `[IPv6]:PORT`) into host and port; nil when malformed.
-    public static func parseListenAddress(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65_535).contains(port) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { return nil }
-        return (host, port)
-    }
 }
 
 /// Hands each Hummingbird request to the site and turns its answer into a response.
