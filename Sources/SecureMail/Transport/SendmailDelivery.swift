@@ -95,7 +95,9 @@ public struct SendmailDelivery: NextHopDelivering {
         }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         if finished.wait(timeout: .now() + seconds) == .timedOut {
-            process.terminate()
+            // SIGKILL: a child started from a thread pool inherits that thread's blocked
+            // signals, so SIGTERM may never arrive.
+            kill(process.processIdentifier, SIGKILL)
             finished.wait()
             readers.wait()
             return .transientFailure(reason: "\(path) did not finish within \(timeout); killed")
