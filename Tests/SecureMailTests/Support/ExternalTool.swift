@@ -130,4 +130,9 @@ enum Repository {
     static func fixture(_ relativePath: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(relativePath)))
     }
+
+    /// A file of the repository, by its path from the root.
+    static func file(_ relativePath: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: root.appendingPathComponent(relativePath)))
+    }
 }

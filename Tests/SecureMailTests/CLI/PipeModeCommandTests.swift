@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import SecureMail
+
+/// A configuration file for the relay binary: the example, with absolute DEMO paths, a SQLite
+/// database in a temporary folder and a sendmail stand-in that records what it is given.
+struct RelayScenario {
+    let folder: TemporaryFolder
+    let configPath: String
+    let sendmailLog: String
+
+    init() throws {
+        folder = try TemporaryFolder("relay")
+        sendmailLog = folder.path("sendmail.log")
+        let sendmail = try folder.write("sendmail", Array("#!/bin/sh\necho \"ARGS $*\" >> '\(sendmailLog)'\ncat >> '\(sendmailLog)'\nexit 0\n".utf8))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: sendmail)
+        var toml = ExampleConfiguration.toml
+            .replacingOccurrences(of: "\"certs/", with: "\"\(Repository.root.path)/certs/")
+            .replacingOccurrences(of: "sendmail_path = \"/usr/sbin/sendmail\"", with: "sendmail_path = \"\(sendmail)\"")
+        toml = toml.replacingOccurrences(of: "state_directory = \".securemail-state\"", with: "state_directory = \"\(folder.path("state"))\"")
+        configPath = try folder.write("securemail.toml", Array(toml.utf8))
+    }
+
+    func relay(_ arguments: [String], input: [UInt8] = [], environment: [String: String] = [:]) throws -> ToolRun {
+        try Relay.run(arguments + ["--config", configPath], input: input, environment: environment)
+    }
+
+    var sendmailTranscript: String { (try? String(contentsOfFile: sendmailLog, encoding: .utf8)) ?? "" }
+}
+
+@Suite struct PipeModeCommandTests {
+    @Test func inboundPipeModeWritesTheDecryptedMessageAndTheReport() throws {
+        let scenario = try RelayScenario()
+        let run = try scenario.relay(
+            ["process", "--direction", "inbound", "--sender", "kunde@example.dk", "--recipient", "sikkermail@gjensidige.dk",
+             "--output", scenario.folder.path("out.eml"), "--report", scenario.folder.path("report.json")],
+            input: try Repository.file("Examples/demo-inbound.eml"))
+        #expect(run.status == 0, "\(run.standardError)")
+        let output = String(decoding: try scenario.folder.read("out.eml"), as: UTF8.self)
+        #expect(output.hasPrefix("X-SecureMail-Envelope: from=<kunde@example.dk> to=<soeren.kjaergaard@gjensidige.dk>"))
+        #expect(output.contains("X-SecureMail-Verdict: verified"))
+        #expect(output.contains("Vedhæftet er billeder"))
+        let report = try JSONSerialization.jsonObject(with: Data(try scenario.folder.read("report.json"))) as? [String: Any]
+        #expect(report?["verdict"] as? String == "verified")
+        #expect(report?["action"] as? String == "deliver")
+        #expect((report?["route"] as? [String: Any])?["to"] as? [String] == ["soeren.kjaergaard@gjensidige.dk"])
+    }
+
+    @Test func pipeModeReinjectsThroughSendmailAndAuditsOnce() throws {
+        let scenario = try RelayScenario()
+        let run = try scenario.relay(
+            ["process", "--sender", "kunde@example.dk", "--recipient", "sikkermail@gjensidige.dk"],
+            input: try Repository.file("Examples/demo-inbound.eml"))
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(scenario.sendmailTranscript.contains("ARGS -G -i -f kunde@example.dk -- soeren.kjaergaard@gjensidige.dk"))
+        let audit = try scenario.relay(["audit", "list", "--json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(audit.standardOutput)) as? [[String: Any]]
+        #expect(rows?.count == 1)
+        #expect(rows?.first?["verdict"] as? String == "verified")
+    }
+
+    @Test func anUnreachableDatabaseIsATemporaryFailure() throws {
+        let scenario = try RelayScenario()
+        let run = try scenario.relay(
+            ["process", "--sender", "kunde@example.dk", "--recipient", "sikkermail@gjensidige.dk"],
+            input: try Repository.file("Examples/demo-inbound.eml"),
+            environment: ["SECUREMAIL_DATABASE_URL": "postgres://securemail@127.0.0.1:9/securemail"])
+        #expect(run.status == 75, "\(run.standardError)")
+        #expect(run.standardError.split(separator: "\n").count == 1)
+        #expect(scenario.sendmailTranscript.isEmpty)
+    }
+
+    @Test func outboundMailHeldForWantOfACertificateCanBeImportedForAndReleased() throws {
+        let scenario = try RelayScenario()
+        let message = OutboundEndToEndTests.staffMail(to: ["kunde@example.dk"], body: OutboundEndToEndTests.cprMail)
+        let held = try scenario.relay(
+            ["process", "--sender", OutboundEndToEndTests.staff, "--recipient", "kunde@example.dk", "--report", "-"], input: message)
+        #expect(held.status == 0, "\(held.standardError)")
+        #expect(held.outputText.contains("010190-XXXX"))
+        #expect(!held.outputText.contains("010190-1009"))
+        #expect(scenario.sendmailTranscript.contains("-- \(OutboundEndToEndTests.staff)"), "the notice goes to the sender")
+        #expect(!scenario.sendmailTranscript.contains("-- kunde@example.dk"))
+
+        let list = try scenario.relay(["quarantine", "list", "--json"])
+        let entries = try JSONSerialization.jsonObject(with: Data(list.standardOutput)) as? [[String: Any]]
+        let id = try #require(entries?.first?["id"] as? String)
+        let shown = try scenario.relay(["quarantine", "show", id, "--message"])
+        #expect(shown.outputText.contains("010190-1009"), "the quarantine key opens the sealed message")
+
+        let imported = try scenario.relay(["certs", "import", Repository.certs("demo-customer.pem")])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let certificates = try scenario.relay(["certs", "list"])
+        #expect(certificates.outputText.contains("kunde@example.dk"))
+        #expect(certificates.outputText.contains("imported"))
+
+        let again = try scenario.relay(["process", "--sender", OutboundEndToEndTests.staff, "--recipient", "kunde@example.dk"], input: message)
+        #expect(again.status == 0)
+        #expect(scenario.sendmailTranscript.contains("-- kunde@example.dk"))
+        #expect(scenario.sendmailTranscript.contains("application/pkcs7-mime"))
+
+        let released = try scenario.relay(["quarantine", "release", id, "--to", "dpo@gjensidige.dk"])
+        #expect(released.status == 0, "\(released.standardError)")
+        #expect(scenario.sendmailTranscript.contains("-- dpo@gjensidige.dk"))
+        let after = try scenario.relay(["quarantine", "show", id, "--json"])
+        #expect(after.outputText.contains("\"released\""))
+    }
+}
