@@ -60,11 +60,7 @@ struct ScanReport: Encodable {
     private init(messageId: String?, subject: String?, result: ContentScanResult) {
         self.messageId = messageId
         self.subject = subject
-        dlp = DLPReport(
-            sensitive: result.isSensitive,
-            findings: result.findings.map {
-                DLPFindingReport(kind: $0.kind.rawValue, masked: $0.masked, where: $0.location, confidence: $0.confidence.rawValue)
-            })
+        dlp = DLPReport(findings: result.findings)
         unreadable = result.unreadable
     }
 
@@ -75,7 +71,7 @@ struct ScanReport: Encodable {
         if let subject { lines.append("Subject:    \(subject)") }
         lines.append("Sensitive:  \(dlp.sensitive ? "yes" : "no") (\(dlp.findings.count) finding\(dlp.findings.count == 1 ? "" : "s"))")
         for finding in dlp.findings {
-            lines.append("  \(finding.kind)  \(finding.masked)  \(finding.confidence)  in \(finding.where)")
+            lines.append("  \(finding.kind.rawValue)  \(finding.masked)  \(finding.confidence.rawValue)  in \(finding.location)")
         }
         for item in unreadable {
             lines.append("Unreadable: \(item.location): \(item.reason)")
