@@ -158,7 +158,7 @@ struct SpecialCategoryDetector: Sendable {
             if isWordScalar(scalar) {
                 if word.isEmpty {
                     wordStart = index
-                    wordCapitalized = scalar.properties.isUppercase
+                    wordCapitalized = Latin1Properties.isUppercase(scalar)
                     wordIsCapitalI = scalar == "I"
                 }
                 UTF8.encode(lowercasedScalar(scalar)) { word.append($0) }
