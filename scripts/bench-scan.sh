@@ -4,6 +4,7 @@
 # then measures in the same run scan throughput against `grep -P` on the same text, and
 # writes the numbers into the "DLP scan" section of BENCHMARKS.md.
 # Usage: scripts/bench-scan.sh [corpus size in MB, default 50]
+# BENCH_KEEP=DIR keeps the generated inputs in DIR (for profiling with valgrind --tool=callgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb="${1:-50}"
@@ -13,8 +14,13 @@ command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null
 swift build -c release --product securemail-relay >/dev/null
 relay="$(swift build -c release --show-bin-path)/securemail-relay"
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+if [ -n "${BENCH_KEEP:-}" ]; then
+    work="$BENCH_KEEP"
+    mkdir -p "$work"
+else
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+fi
 
 python3 - "$work" "$size_mb" <<'PY'
 import io, os, random, sys, zipfile, zlib
