@@ -97,9 +97,10 @@ enum PDFText {
         var before = keyword - 1
         while before > bytes.startIndex, isWhitespace(bytes[before]) { before -= 1 }
         guard before - 1 >= bytes.startIndex, bytes[before] == UInt8(ascii: ">"), bytes[before - 1] == UInt8(ascii: ">") else { return nil }
-        // Walk back to the `<<` that opens this dictionary, counting nested dictionaries.
-        var depth = 0
-        var position = before - 1
+        // Walk back to the `<<` that opens this dictionary, counting nested dictionaries
+        // (the `>>` just found is depth 1).
+        var depth = 1
+        var position = before - 2
         let lowest = max(bytes.startIndex, keyword - 256 * 1024)
         var dictionaryStart: Int?
         while position > lowest {
