@@ -190,3 +190,15 @@ import Testing
                 == [UnreadableContent(location: "attachment:l.pdf", reason: "PDF stream filter LZWDecode not supported")])
     }
 }
+
+extension PDFStreamTests {
+    @Test func manyDanglingStreamKeywordsStayLinear() {
+        // 200,000 `>>stream` keywords with no dictionary: each must not search far back.
+        var bytes = Array("%PDF-1.4\n".utf8)
+        for _ in 0..<200_000 { bytes += Array(">>stream\n".utf8) }
+        bytes += Array("%%EOF\n".utf8)
+        let extraction = MessageTextExtractor().extract(file: bytes, name: "x.pdf", location: "attachment:x.pdf")
+        #expect(extraction.texts.isEmpty)
+        #expect(extraction.unreadable == [UnreadableContent(location: "attachment:x.pdf", reason: "no text layer (scanned pages are not OCRed)")])
+    }
+}
