@@ -42,7 +42,7 @@ struct ScanReport: Encodable {
 
     static func make(_ bytes: [UInt8]) -> ScanReport {
         guard MessageTextExtractor.looksLikeMessage(bytes) else {
-            return ScanReport(messageId: nil, subject: nil, result: SensitiveContentScan.scan(plainText: Charsets.decodeBestEffort(bytes)))
+            return ScanReport(messageId: nil, subject: nil, result: SensitiveContentScan.scan(plainText: UndeclaredText.decode(bytes)))
         }
         do {
             let message = try MIMEParser.parse(bytes)

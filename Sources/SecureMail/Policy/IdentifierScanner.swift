@@ -274,7 +274,29 @@ func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
     if value < 0x80 {
         return (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) || (0x30...0x39).contains(value)
     }
-    return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    if value < 0x100 { return Latin1Properties.isWordScalar[Int(value)] }
+    return isWordScalarByProperties(scalar)
+}
+
+private func isWordScalarByProperties(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+}
+
+/// Unicode properties of the 256 Latin-1 scalars, computed once from the same definitions:
+/// Danish, Swedish and Norwegian letters (æ, ø, å, ä, ö) would otherwise cost a Unicode
+/// property lookup each, the largest cost of scanning Nordic text.
+enum Latin1Properties {
+    static let isWordScalar: [Bool] = (0..<256).map { value in
+        Unicode.Scalar(UInt32(value)).map(isWordScalarByProperties) ?? false
+    }
+    static let isUppercase: [Bool] = (0..<256).map { value in
+        Unicode.Scalar(UInt32(value)).map(\.properties.isUppercase) ?? false
+    }
+
+    /// `scalar.properties.isUppercase`, from the table for Latin-1.
+    static func isUppercase(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x100 ? isUppercase[Int(scalar.value)] : scalar.properties.isUppercase
+    }
 }
 
 /// Lower-cases ASCII and Latin-1 capitals (enough for cue words in the Nordic languages).

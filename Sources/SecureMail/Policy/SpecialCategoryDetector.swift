@@ -48,8 +48,8 @@ struct SpecialCategoryDetector: Sendable {
 
     /// Patterns whose first word must match whole, keyed by that word.
     private let byFirstWord: [Word: [Pattern]]
-    /// Single-word prefix patterns, keyed by their first three bytes.
-    private let prefixByHead: [Word: [Pattern]]
+    /// Single-word prefix patterns, keyed by their first three bytes (packed, see `head(of:)`).
+    private let prefixByHead: [UInt32: [Pattern]]
     /// Single-word suffix and contains patterns (few), tried against every longer word.
     private let inner: [Pattern]
     private let englishFunctionWords: Set<Word>
@@ -64,7 +64,7 @@ struct SpecialCategoryDetector: Sendable {
 
     init() {
         var byFirstWord: [Word: [Pattern]] = [:]
-        var prefixByHead: [Word: [Pattern]] = [:]
+        var prefixByHead: [UInt32: [Pattern]] = [:]
         var inner: [Pattern] = []
         func add(_ entry: String, role: Role) {
             var text = Substring(entry)
@@ -98,7 +98,7 @@ struct SpecialCategoryDetector: Sendable {
             if encoded.count > 1 || mode == .exact {
                 byFirstWord[encoded[0], default: []].append(pattern)
             } else if mode == .prefix, encoded[0].count >= Self.headLength {
-                prefixByHead[Array(encoded[0].prefix(Self.headLength)), default: []].append(pattern)
+                prefixByHead[Self.head(of: encoded[0]), default: []].append(pattern)
             } else {
                 inner.append(pattern)
             }
@@ -158,7 +158,7 @@ struct SpecialCategoryDetector: Sendable {
             if isWordScalar(scalar) {
                 if word.isEmpty {
                     wordStart = index
-                    wordCapitalized = scalar.properties.isUppercase
+                    wordCapitalized = Latin1Properties.isUppercase(scalar)
                     wordIsCapitalI = scalar == "I"
                 }
                 UTF8.encode(lowercasedScalar(scalar)) { word.append($0) }
@@ -226,7 +226,7 @@ struct SpecialCategoryDetector: Sendable {
             if englishFunctionWords.contains(token.word) { hasEnglish = true }
             for pattern in byFirstWord[token.word] ?? [] where !consider(pattern, at: index) { return [] }
             if token.word.count >= Self.headLength {
-                for pattern in prefixByHead[Array(token.word.prefix(Self.headLength))] ?? []
+                for pattern in prefixByHead[Self.head(of: token.word)] ?? []
                 where !consider(pattern, at: index) {
                     return []
                 }
@@ -253,6 +253,12 @@ struct SpecialCategoryDetector: Sendable {
             }
         }
         return result
+    }
+
+    /// The first `headLength` (three) bytes of a word of at least that length, packed into
+    /// one integer: a dictionary key that needs no allocation per word scanned.
+    private static func head(of word: Word) -> UInt32 {
+        UInt32(word[0]) << 16 | UInt32(word[1]) << 8 | UInt32(word[2])
     }
 
     /// Distance from `index` to the nearest element of the sorted, non-empty `anchors`.

@@ -155,3 +155,50 @@ import Testing
         return run.standardOutput
     }
 }
+
+/// Stream dictionaries are found exactly, whatever precedes them.
+@Suite struct PDFStreamTests {
+    private func pdf(_ objects: [String]) -> [UInt8] {
+        var text = "%PDF-1.4\n"
+        for (index, object) in objects.enumerated() { text += "\(index + 1) 0 obj\n\(object)\nendobj\n" }
+        return Array((text + "trailer\n<< /Root 1 0 R >>\n%%EOF\n").utf8)
+    }
+
+    @Test func contentStreamAfterAnImageWithNestedDictionaries() {
+        let content = "BT /F1 12 Tf 72 700 Td (CPR 010190-1009) Tj ET"
+        for (image, contentDictionary) in [
+            ("<< /Type /XObject /Subtype /Image /DecodeParms << /Colors 1 >> /Length 3 >>", "<< /DecodeParms << /Columns 1 >> /Length \(content.utf8.count) >>"),
+            ("<< /DecodeParms << /Colors 1 >> /Type /XObject /Subtype /Image /Length 3 >>", "<< /Length \(content.utf8.count) >>"),
+        ] {
+            let bytes = pdf([
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "\(image)\nstream\n(x)\nendstream",
+                "\(contentDictionary)\nstream\n\(content)\nendstream",
+            ])
+            let extraction = MessageTextExtractor().extract(file: bytes, name: "scan.pdf", location: "attachment:scan.pdf")
+            #expect(extraction.texts.map(\.text) == ["CPR 010190-1009"], "the image's (x) must not be read, the content stream must")
+            #expect(extraction.unreadable.isEmpty)
+        }
+    }
+
+    @Test func encryptedAndUnsupportedFiltersAreReported() {
+        let encrypted = Array("%PDF-1.6\n1 0 obj\n<< /Length 2 >>\nstream\nxx\nendstream\nendobj\ntrailer\n<< /Encrypt 5 0 R >>\n%%EOF\n".utf8)
+        #expect(MessageTextExtractor().extract(file: encrypted, name: "e.pdf", location: "attachment:e.pdf").unreadable
+                == [UnreadableContent(location: "attachment:e.pdf", reason: "encrypted")])
+        let lzw = pdf(["<< /Filter /LZWDecode /Length 2 >>\nstream\nxx\nendstream"])
+        #expect(MessageTextExtractor().extract(file: lzw, name: "l.pdf", location: "attachment:l.pdf").unreadable
+                == [UnreadableContent(location: "attachment:l.pdf", reason: "PDF stream filter LZWDecode not supported")])
+    }
+}
+
+extension PDFStreamTests {
+    @Test func manyDanglingStreamKeywordsStayLinear() {
+        // 200,000 `>>stream` keywords with no dictionary: each must not search far back.
+        var bytes = Array("%PDF-1.4\n".utf8)
+        for _ in 0..<200_000 { bytes += Array(">>stream\n".utf8) }
+        bytes += Array("%%EOF\n".utf8)
+        let extraction = MessageTextExtractor().extract(file: bytes, name: "x.pdf", location: "attachment:x.pdf")
+        #expect(extraction.texts.isEmpty)
+        #expect(extraction.unreadable == [UnreadableContent(location: "attachment:x.pdf", reason: "no text layer (scanned pages are not OCRed)")])
+    }
+}

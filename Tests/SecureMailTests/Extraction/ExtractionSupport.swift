@@ -59,3 +59,13 @@ enum ExtractionFixture {
         extraction.texts.filter { $0.location == location }.map(\.text).joined(separator: "\n")
     }
 }
+
+/// The Latin-1 tables that speed up the Policy detectors agree with Unicode's properties.
+@Test func latin1PropertyTablesMatchUnicode() throws {
+    for value in UInt32(0)..<0x100 {
+        let scalar = try #require(Unicode.Scalar(value))
+        #expect(Latin1Properties.isWordScalar[Int(value)] == (scalar.properties.isAlphabetic || scalar.properties.numericType != nil), "U+\(value)")
+        #expect(Latin1Properties.isUppercase(scalar) == scalar.properties.isUppercase, "U+\(value)")
+        #expect(isWordScalar(scalar) == (scalar.properties.isAlphabetic || scalar.properties.numericType != nil), "U+\(value)")
+    }
+}

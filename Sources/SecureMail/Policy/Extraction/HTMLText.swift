@@ -198,18 +198,25 @@ public enum HTMLText {
 
 /// Collects rendered text: runs of white space become one space, block boundaries one line
 /// break (explicit breaks can add an empty line, never more), and no line ends in spaces or tabs.
+/// Kept as UTF-8 bytes: appending to a `String` scalar by scalar costs several times more.
 struct TextBuilder {
-    private var scalars = String.UnicodeScalarView()
+    private var utf8: [UInt8] = []
     private var pendingSpace = false
     private var pendingNewlines = 0
 
+    private static let tab = UInt8(ascii: "\t")
+
     mutating func append(_ scalar: Unicode.Scalar) {
-        if scalar.properties.isWhitespace {
+        if scalar.value == 0x20 || scalar.properties.isWhitespace {
             pendingSpace = true
             return
         }
         flushPending()
-        scalars.append(scalar)
+        if scalar.isASCII {
+            utf8.append(UInt8(truncatingIfNeeded: scalar.value))
+        } else {
+            UTF8.encode(scalar) { utf8.append($0) }
+        }
     }
 
     mutating func append(contentsOf text: String) {
@@ -219,37 +226,38 @@ struct TextBuilder {
     /// A block boundary: the next text starts a new line; several boundaries in a row are one.
     mutating func lineBreak() {
         pendingSpace = false
-        if !scalars.isEmpty { pendingNewlines = max(pendingNewlines, 1) }
+        if !utf8.isEmpty { pendingNewlines = max(pendingNewlines, 1) }
     }
 
     /// An explicit line break (`<br>`, `<w:br/>`): two in a row leave an empty line.
     mutating func forcedLineBreak() {
         pendingSpace = false
-        if !scalars.isEmpty { pendingNewlines = min(pendingNewlines + 1, 2) }
+        if !utf8.isEmpty { pendingNewlines = min(pendingNewlines + 1, 2) }
     }
 
-    /// Separates two cells of a row; several in a row are one.
+    /// Separates two cells of a row (an ASCII separator such as a tab); several in a row are one.
     mutating func separator(_ scalar: Unicode.Scalar) {
-        if pendingNewlines == 0 && !scalars.isEmpty && scalars.last != scalar {
+        let byte = UInt8(truncatingIfNeeded: scalar.value)
+        if pendingNewlines == 0 && !utf8.isEmpty && utf8.last != byte {
             pendingSpace = false
-            scalars.append(scalar)
+            utf8.append(byte)
         }
     }
 
     private mutating func flushPending() {
         if pendingNewlines > 0 {
-            while scalars.last == "\t" { scalars.removeLast() }
-            scalars.append(contentsOf: String(repeating: "\n", count: pendingNewlines).unicodeScalars)
-        } else if pendingSpace, !scalars.isEmpty, scalars.last != "\t" {
-            scalars.append(" ")
+            while utf8.last == Self.tab { utf8.removeLast() }
+            utf8.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: pendingNewlines))
+        } else if pendingSpace, !utf8.isEmpty, utf8.last != Self.tab {
+            utf8.append(UInt8(ascii: " "))
         }
         pendingNewlines = 0
         pendingSpace = false
     }
 
     func finish() -> String {
-        var result = scalars
-        while result.last == "\t" { result.removeLast() }
-        return String(result)
+        var result = utf8[...]
+        while result.last == Self.tab { result.removeLast() }
+        return String(decoding: result, as: UTF8.self)
     }
 }

@@ -162,7 +162,7 @@ private struct Walk {
         let contentType = part.contentType
         if Self.signatureTypes.contains(contentType.mimeType) { return }
         if contentType.type == "text", !isAttachment(part) {
-            let body = part.text() ?? Charsets.decodeBestEffort(part.decodedBody())
+            let body = part.text() ?? UndeclaredText.decode(part.decodedBody())
             text(contentType.subtype == "html" ? HTMLText.text(from: body) : body, location: context)
             return
         }
@@ -261,8 +261,8 @@ private struct Walk {
 
     static func decodeText(_ bytes: ArraySlice<UInt8>, charset: String?) -> String {
         if let charset, let decoded = Charsets.decode(Array(bytes), charset: charset) { return decoded }
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return Charsets.decodeBestEffort(Array(bytes.dropFirst(3))) }
-        return Charsets.decodeBestEffort(Array(bytes))
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return UndeclaredText.decode(Array(bytes.dropFirst(3))) }
+        return UndeclaredText.decode(Array(bytes))
     }
 
     /// No NUL bytes and few control characters in the first 8 KiB.

@@ -34,9 +34,13 @@ enum PDFText {
         var cmap: [UInt16: String] = [:]
         var streamCount = 0
         var searchFrom = bytes.startIndex
+        var cmapBudget = Self.maxCMapEntries
         while let keyword = XMLEvents.find(bytes, "stream", from: searchFrom) {
+            // A dictionary never reaches back past the previous keyword, which keeps the
+            // backward search linear however many `stream` keywords a hostile file holds.
+            let floor = searchFrom
             searchFrom = keyword + 6
-            guard let stream = locateStream(bytes, keyword: keyword) else { continue }
+            guard let stream = locateStream(bytes, keyword: keyword, floor: floor) else { continue }
             streamCount += 1
             guard streamCount <= maxStreams else {
                 problems.append("too many PDF streams (limit \(maxStreams))")
@@ -67,7 +71,7 @@ enum PDFText {
                 continue
             }
             if XMLEvents.find(decoded[...], "begincmap", from: 0) != nil {
-                readToUnicode(decoded[...], into: &cmap)
+                readToUnicode(decoded[...], into: &cmap, budget: &cmapBudget)
             } else {
                 contentStreams.append(decoded)
             }
@@ -93,14 +97,15 @@ enum PDFText {
 
     /// The dictionary and data of the stream whose `stream` keyword is at `keyword`, or nil
     /// when the keyword is not one (e.g. the `endstream` keyword or text inside data).
-    private static func locateStream(_ bytes: ArraySlice<UInt8>, keyword: Int) -> Stream? {
+    private static func locateStream(_ bytes: ArraySlice<UInt8>, keyword: Int, floor: Int) -> Stream? {
         var before = keyword - 1
         while before > bytes.startIndex, isWhitespace(bytes[before]) { before -= 1 }
         guard before - 1 >= bytes.startIndex, bytes[before] == UInt8(ascii: ">"), bytes[before - 1] == UInt8(ascii: ">") else { return nil }
-        // Walk back to the `<<` that opens this dictionary, counting nested dictionaries.
-        var depth = 0
-        var position = before - 1
-        let lowest = max(bytes.startIndex, keyword - 256 * 1024)
+        // Walk back to the `<<` that opens this dictionary, counting nested dictionaries
+        // (the `>>` just found is depth 1).
+        var depth = 1
+        var position = before - 2
+        let lowest = max(bytes.startIndex, floor, keyword - 256 * 1024)
         var dictionaryStart: Int?
         while position > lowest {
             if bytes[position] == UInt8(ascii: ">"), bytes[position - 1] == UInt8(ascii: ">") {
@@ -184,7 +189,10 @@ enum PDFText {
     }
 
     /// Adds the `bfchar` and `bfrange` mappings of a ToUnicode CMap with two-byte codes.
-    private static func readToUnicode(_ bytes: ArraySlice<UInt8>, into cmap: inout [UInt16: String]) {
+    /// Most code-to-text mappings read from the CMaps of one PDF (`bfrange` can name thousands at once).
+    private static let maxCMapEntries = 200_000
+
+    private static func readToUnicode(_ bytes: ArraySlice<UInt8>, into cmap: inout [UInt16: String], budget: inout Int) {
         var tokens: [[UInt8]] = []
         var mode = ""
         var reader = ContentTokenizer(bytes: bytes)
@@ -196,11 +204,15 @@ enum PDFText {
             case .hexString(let value) where !mode.isEmpty:
                 tokens.append(value)
                 if mode == "beginbfchar", tokens.count == 2 {
-                    if let code = twoByteCode(tokens[0]) { cmap[code] = utf16BigEndian(tokens[1]) }
+                    if budget > 0, let code = twoByteCode(tokens[0]) {
+                        cmap[code] = utf16BigEndian(tokens[1])
+                        budget -= 1
+                    }
                     tokens = []
                 } else if mode == "beginbfrange", tokens.count == 3 {
                     if let low = twoByteCode(tokens[0]), let high = twoByteCode(tokens[1]), low <= high, high - low < 0x1000,
-                       let base = twoByteCode(tokens[2]) {
+                       Int(high - low) < budget, let base = twoByteCode(tokens[2]) {
+                        budget -= Int(high - low) + 1
                         for offset in 0...(high - low) {
                             if let scalar = Unicode.Scalar(UInt32(base) + UInt32(offset)) { cmap[low + offset] = String(scalar) }
                         }
