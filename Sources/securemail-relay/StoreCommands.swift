@@ -262,7 +262,7 @@ struct QuarantineRelease: AsyncParsableCommand {
             guard result == .accepted else {
                 throw OperatorError(code: .tempFail, message: "the next hop did not take the message (\(result)); it stays in quarantine")
             }
-            try await withStore(configuration) { try await $0.markReleased(id: entry.id) }
+            _ = try await withStore(configuration) { try await $0.markReleased(id: entry.id) }
             print("released \(entry.id.uuidString) to \(recipients.joined(separator: ", "))")
         } catch {
             throw OperatorError.report(error)

@@ -33,11 +33,11 @@ import Testing
         let signed = SMIMEWriter.pkcs7Mime(try peer.sign(inner.canonicalBytes(), detached: false, digest: .sha256, ec: false), smimeType: "signed-data")
         let enveloped = SMIMEWriter.pkcs7Mime(
             try peer.encrypt(signed.canonicalBytes(), cipher: .aes256CBC, keyTransport: .rsaPKCS1v15, ec: false), smimeType: "enveloped-data")
-        var message = enveloped
-        message.header.fields = [
+        let outerFields = [
             MIMEHeaderField(name: "From", value: "Demo Kunde <kunde@example.dk>"), MIMEHeaderField(name: "To", value: "sikkermail@gjensidige.dk"),
             MIMEHeaderField(name: "Subject", value: "..."), MIMEHeaderField(name: "MIME-Version", value: "1.0"),
-        ] + enveloped.header.fields
+        ]
+        let message = MIMEPart(header: MIMEHeader(fields: outerFields + enveloped.header.fields), body: enveloped.body)
 
         try await ScratchDatabase.withStores(.sqlite) { stores, _ in
             let store = stores[0]

@@ -38,8 +38,8 @@ import Testing
 
     @Test(arguments: Peers.all.map(\.name))
     func cprMailLeavesEncryptedAndSignedAndThePeerReadsIt(peerName: String) async throws {
-        guard let peer = try Peers.make(peerName) else { return }
         try await withProcessor { processor, _ in
+            guard let peer = try Peers.make(peerName) else { return }
             let original = Self.staffMail(to: ["kunde@example.dk"], body: Self.cprMail)
             let result = try await processor.process(original, sender: Self.staff, recipients: ["kunde@example.dk"])
             #expect(result.report.direction == "outbound")
@@ -112,8 +112,7 @@ import Testing
     }
 
     @Test func encryptOrTLSMarksCopiesForEnforcedTLSInsteadOfHolding() async throws {
-        var configuration = try PipelineFixtures.configuration
-        configuration.outbound.rules = [OutboundRule(kinds: [.danishCPR], action: .encryptOrTLS)]
+        let configuration = try PipelineFixtures.configuration(rules: [OutboundRule(kinds: [.danishCPR], action: .encryptOrTLS)])
         try await ScratchDatabase.withStores(.sqlite) { stores, _ in
             let processor = GatewayProcessor(
                 configuration: configuration, keyring: try PipelineFixtures.keyring, store: stores[0],
@@ -128,8 +127,7 @@ import Testing
     }
 
     @Test func blockRefusesWithMaskedFindings() async throws {
-        var configuration = try PipelineFixtures.configuration
-        configuration.outbound.rules = [OutboundRule(kinds: nil, action: .block)]
+        let configuration = try PipelineFixtures.configuration(rules: [OutboundRule(kinds: nil, action: .block)])
         try await ScratchDatabase.withStores(.sqlite) { stores, _ in
             let processor = GatewayProcessor(
                 configuration: configuration, keyring: try PipelineFixtures.keyring, store: stores[0],

@@ -8,6 +8,13 @@ enum PipelineFixtures {
         get throws { try ConfigurationLoader.load(path: nil, environment: [:], currentDirectory: Repository.root.path) }
     }
 
+    /// The example configuration with other outbound rules.
+    static func configuration(rules: [OutboundRule]) throws -> GatewayConfiguration {
+        var configuration = try configuration
+        configuration.outbound.rules = rules
+        return configuration
+    }
+
     static var keyring: Keyring {
         get throws {
             Keyring(
