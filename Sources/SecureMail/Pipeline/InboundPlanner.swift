@@ -61,7 +61,7 @@ public enum InboundPlanner {
         var header = ProtectedHeaders.effectiveHeader(of: unwrapped)
         header.removeAll { $0.name.lowercased().hasPrefix(statusHeaderPrefix) }
         if let subjectTag {
-            let subject = report.subject ?? ""
+            let subject = ProtectedHeaders.effectiveValue("Subject", of: unwrapped)?.trimmingCharacters(in: .whitespaces) ?? ""
             if !subject.hasPrefix(subjectTag) {
                 header.replaceOrAppend(name: "Subject", value: EncodedWords.encode(subject.isEmpty ? subjectTag : "\(subjectTag) \(subject)"))
             }

@@ -80,12 +80,19 @@ public struct Inspector: Sendable {
             signer: assessment.signer,
             signerMatchesFrom: assessment.signerMatchesFrom,
             verdict: assessment.verdict,
-            subject: subject?.trimmingCharacters(in: .whitespaces),
+            subject: subject.map { SensitiveContentScan.maskingIdentifiers(in: $0).trimmingCharacters(in: .whitespaces) },
             protectedHeaders: ProtectedHeaders.fields(of: unwrapped).map(\.name),
-            route: mailbox.map { router.route(subject: subject, mailbox: $0) },
+            route: mailbox.map { maskedRoute(router.route(subject: subject, mailbox: $0)) },
             reasons: assessment.reasons,
             evaluatedAt: ISO8601.format(evaluationTime))
         return Inspection(report: report, unwrapped: unwrapped)
+    }
+
+    /// The route as reported: the subject it was decided on, with identifiers masked.
+    private func maskedRoute(_ decision: RouteDecision) -> RouteDecision {
+        var masked = decision
+        masked.effectiveSubject = SensitiveContentScan.maskingIdentifiers(in: decision.effectiveSubject)
+        return masked
     }
 
     private func malformedReport(reason: String, sender: String?) -> MessageReport {

@@ -117,7 +117,7 @@ public struct OutboundPlanner: Sendable {
             capabilities.contains("aes-256-gcm") ? .aes256GCM : ContentCipher(rawValue: settings.cipher) ?? .aes256CBC
         let keyTransport: KeyTransport = capabilities.contains("rsaesOaep") ? .rsaOAEP : .rsaPKCS1v15
         let recipients = [CMSRecipient(certificate: certificate.certificate, keyTransport: keyTransport)]
-            + ownCertificates.filter { $0 != certificate.certificate }.map { CMSRecipient(certificate: $0) }
+            + Self.companionCertificates(ownCertificates, for: certificate.certificate).map { CMSRecipient(certificate: $0) }
         let signer = self.signer
         let opaque = settings.signing == "opaque"
         let wrapped = try SMIMEWriter.wrap(message, protectHeaders: true, encrypted: true) { content in
@@ -127,9 +127,22 @@ public struct OutboundPlanner: Sendable {
         return Delivery(sender: sender, recipients: [recipient], message: wrapped.serialize(), kind: "encrypted")
     }
 
+    /// The mailbox's own certificates to encrypt a copy to as well. Clients that know only RSA
+    /// (gpgsm 2.2, NSS's cmsutil, older Outlook) cannot open a message that also holds an ECDH
+    /// RecipientInfo, so EC certificates are added only for EC recipients.
+    static func companionCertificates(_ own: [Certificate], for recipient: Certificate) -> [Certificate] {
+        let recipientIsEC: Bool
+        if case .ec = recipient.publicKeyAlgorithm { recipientIsEC = true } else { recipientIsEC = false }
+        return own.filter { certificate in
+            guard certificate != recipient else { return false }
+            if case .rsa = certificate.publicKeyAlgorithm { return true }
+            return recipientIsEC
+        }
+    }
+
     /// A notice to the internal sender: what was held, why (masked), and what to do.
     func notice(to sender: String, held: [String], decision: OutboundDecision, quarantineID: UUID, subject message: MIMEPart) -> Delivery {
-        let originalSubject = message.header.first("Subject")?.decodedValue ?? ""
+        let originalSubject = SensitiveContentScan.maskingIdentifiers(in: message.header.first("Subject")?.decodedValue ?? "")
         let body = """
             Din besked "\(originalSubject)" er tilbageholdt, fordi den indeholder følsomme personoplysninger,
             og der ikke findes et certifikat til at kryptere den til: \(held.joined(separator: ", ")).

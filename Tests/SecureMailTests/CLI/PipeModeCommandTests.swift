@@ -9,7 +9,7 @@ struct RelayScenario {
     let configPath: String
     let sendmailLog: String
 
-    init() throws {
+    init(name: String = "securemail-demo") throws {
         folder = try TemporaryFolder("relay")
         sendmailLog = folder.path("sendmail.log")
         let sendmail = try folder.write("sendmail", Array("#!/bin/sh\necho \"ARGS $*\" >> '\(sendmailLog)'\ncat >> '\(sendmailLog)'\nexit 0\n".utf8))
@@ -18,6 +18,7 @@ struct RelayScenario {
             .replacingOccurrences(of: "\"certs/", with: "\"\(Repository.root.path)/certs/")
             .replacingOccurrences(of: "sendmail_path = \"/usr/sbin/sendmail\"", with: "sendmail_path = \"\(sendmail)\"")
         toml = toml.replacingOccurrences(of: "state_directory = \".securemail-state\"", with: "state_directory = \"\(folder.path("state"))\"")
+            .replacingOccurrences(of: "name = \"securemail-demo\"", with: "name = \"\(name)\"")
         configPath = try folder.write("securemail.toml", Array(toml.utf8))
     }
 

@@ -151,8 +151,13 @@ final class GpgsmPeer: CMSPeer {
         let input = try folder.write("in.der", enveloped)
         try? FileManager.default.removeItem(atPath: folder.path("decrypted"))
         let result = try home.runAllowingFailure(["--decrypt", "-o", folder.path("decrypted"), input], passphrase: true)
-        guard result.succeeded else { throw PeerFailure(description: "gpgsm decrypt: \(result.standardError)") }
-        return try folder.read("decrypted")
+        // gpgsm 2.2 exits 2 when any RecipientInfo names a key it lacks, even after decrypting
+        // with another one; a real failure says "message decryption failed".
+        let output = (try? folder.read("decrypted")) ?? []
+        guard !output.isEmpty, !result.standardError.contains("message decryption failed") else {
+            throw PeerFailure(description: "gpgsm decrypt: \(result.standardError)")
+        }
+        return output
     }
 }
 

@@ -81,3 +81,18 @@ import Testing
         #expect(workInjury.recipients == ["arbejdsskade@gjensidige.dk"])
     }
 }
+
+@Suite struct ReportPrivacyTests {
+    @Test func aCPRNumberInTheSubjectIsMaskedInTheReportButDeliveredToTheEmployee() throws {
+        let bytes = try PipelineFixtures.customerMessage(subject: "Til Skade vedr. 010190-1009", sign: false)
+        let inspection = try PipelineFixtures.inspector().inspect(bytes, sender: "kunde@example.dk", recipients: ["sikkermail@gjensidige.dk"])
+        #expect(inspection.report.subject == "Til Skade vedr. 010190-XXXX")
+        let json = String(decoding: try JSONEncoder().encode(inspection.report), as: UTF8.self)
+        #expect(!json.contains("1009"))
+        let mailbox = try #require(try PipelineFixtures.configuration.mailbox("sikkermail@gjensidige.dk"))
+        let plan = InboundPlanner.plan(inspection, mailbox: mailbox, route: try #require(inspection.report.route))
+        let delivered = try MIMEParser.parse(try #require(plan.message))
+        #expect(delivered.header.first("Subject")?.decodedValue == "[Ikke verificeret] Til Skade vedr. 010190-1009")
+        #expect(plan.recipients == ["skade@gjensidige.dk"])
+    }
+}

@@ -60,6 +60,9 @@ struct ScratchDatabase: Sendable {
         }
     }
 
+    /// Drops the database (or deletes the SQLite folder).
+    func remove() throws { try cleanup() }
+
     /// Opens `count` independent stores on this database, runs `body`, and closes them all,
     /// whether `body` threw or not, before dropping the database.
     static func withStores(
