@@ -65,6 +65,34 @@ import Testing
         }
     }
 
+    @Test func harvestedCapabilitiesChooseGCMAndOAEPAndECRecipientsGetECDH() async throws {
+        try await withProcessor { processor, store in
+            _ = try await store.upsertCertificate(
+                StoredCertificate(
+                    try CryptoFixtures.certificate("demo-customer"), source: .harvested, capabilities: ["aes-256-gcm", "aes-256-cbc", "rsaesOaep"],
+                    seenAt: Date()))
+            _ = try await store.upsertCertificate(
+                StoredCertificate(try CryptoFixtures.certificate("demo-customer-ec"), source: .imported, capabilities: [], seenAt: Date()))
+            let recipients = ["kunde@example.dk", "kunde.ec@example.dk"]
+            let result = try await processor.process(Self.staffMail(to: recipients, body: Self.cprMail), sender: Self.staff, recipients: recipients)
+            #expect(result.deliveries.count == 2)
+            let folder = try TemporaryFolder("capabilities")
+            let expectations: [(identity: DemoIdentity, type: String, transport: String)] = [
+                (.customer, "authEnveloped-data", "rsaesOaep"), (.customerEC, "enveloped-data", "dhSinglePass"),
+            ]
+            for (delivery, (identity, type, transport)) in zip(result.deliveries, expectations) {
+                let sent = try MIMEParser.parse(delivery.message)
+                #expect(sent.contentType.parameter("smime-type") == type)
+                let der = try folder.write("\(type).der", sent.decodedBody())
+                let printed = try ExternalTool.require("openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", der]).outputText
+                #expect(printed.contains(transport), "\(delivery.recipients): \(transport)")
+                let decrypted = try ExternalTool.require(
+                    "openssl", ["cms", "-decrypt", "-binary", "-inform", "DER", "-in", der, "-recip", identity.certificate, "-inkey", identity.key])
+                #expect(decrypted.outputText.contains("010190-1009"))
+            }
+        }
+    }
+
     @Test func harmlessMailLeavesUnchanged() async throws {
         try await withProcessor { processor, store in
             let original = Self.staffMail(to: ["kunde@example.dk"], body: "Tak for din henvendelse. Ring på 70 12 34 56.\r\n")
