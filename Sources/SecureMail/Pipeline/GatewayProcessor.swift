@@ -98,9 +98,11 @@ public struct GatewayProcessor: Sendable {
                 }
             case .quarantine:
                 quarantineReasons += plan.reasons
-                quarantineID = try await quarantine(
-                    bytes, direction: .inbound, mailbox: address, sender: sender, recipients: [address], reasons: plan.reasons,
-                    findings: [], existing: quarantineID, at: time)
+                if quarantineID == nil {
+                    quarantineID = try await quarantine(
+                        bytes, direction: .inbound, mailbox: address, sender: sender, recipients: [address], reasons: plan.reasons,
+                        findings: [], at: time)
+                }
             case .reject:
                 rejections.append("5.7.1 \(address) refuses mail that is not verified: \(plan.reasons.first ?? "not verified")")
             }
@@ -114,9 +116,11 @@ public struct GatewayProcessor: Sendable {
             rejection = rejections.joined(separator: "; ")
         } else if !rejections.isEmpty {
             // One DATA reply serves every recipient: what one mailbox refuses is held, not lost.
-            quarantineID = try await quarantine(
-                bytes, direction: .inbound, mailbox: mailboxRecipients.first ?? "", sender: sender, recipients: mailboxRecipients,
-                reasons: rejections, findings: [], existing: quarantineID, at: time)
+            if quarantineID == nil {
+                quarantineID = try await quarantine(
+                    bytes, direction: .inbound, mailbox: mailboxRecipients.first ?? "", sender: sender, recipients: mailboxRecipients,
+                    reasons: rejections, findings: [], at: time)
+            }
             rejection = nil
         } else {
             rejection = nil
@@ -140,11 +144,11 @@ public struct GatewayProcessor: Sendable {
         let inspection = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time).inspect(bytes, sender: sender, recipients: recipients)
         var report = inspection.report
         report.direction = MailDirection.outbound.rawValue
-        guard let message = try? MIMEParser.parse(bytes, limits: Inspector(configuration: configuration, keyring: keyring).mimeLimits) else {
+        guard let message = try? MIMEParser.parse(bytes, limits: configuration.limits.mimeLimits) else {
             report.action = OutboundAction.quarantine.rawValue
             let id = try await quarantine(
                 bytes, direction: .outbound, mailbox: "", sender: sender, recipients: recipients, reasons: report.reasons, findings: [],
-                existing: nil, at: time)
+                at: time)
             return ProcessingResult(report: report, deliveries: [], quarantineID: id, rejection: nil)
         }
         let scan = SensitiveContentScan.scan(message)
@@ -184,7 +188,7 @@ public struct GatewayProcessor: Sendable {
         if !plan.heldRecipients.isEmpty {
             storedID = try await quarantine(
                 bytes, direction: .outbound, mailbox: mailbox?.address ?? "", sender: sender, recipients: plan.heldRecipients,
-                reasons: plan.reasons, findings: decision.findings, existing: quarantineID, at: time, newID: quarantineID)
+                reasons: plan.reasons, findings: decision.findings, id: quarantineID, at: time)
         }
         return ProcessingResult(report: report, deliveries: plan.deliveries, quarantineID: storedID, rejection: plan.rejection)
     }
@@ -204,9 +208,8 @@ public struct GatewayProcessor: Sendable {
 
     private func quarantine(
         _ bytes: [UInt8], direction: StoreDirection, mailbox: String, sender: String, recipients: [String], reasons: [String],
-        findings: [Finding], existing: UUID?, at time: Date, newID: UUID? = nil
+        findings: [Finding], id: UUID = UUID(), at time: Date
     ) async throws -> UUID {
-        if let existing, newID == nil { return existing }
         let sealed: SealedMessage
         do {
             sealed = try SealedMessage(sealing: bytes, with: sealer)
@@ -216,7 +219,7 @@ public struct GatewayProcessor: Sendable {
         var counts: [String: Int] = [:]
         for finding in findings { counts[finding.kind.rawValue, default: 0] += 1 }
         let entry = QuarantineEntry(
-            id: newID ?? UUID(), created: time, direction: direction, mailbox: mailbox, sender: sender, recipients: recipients,
+            id: id, created: time, direction: direction, mailbox: mailbox, sender: sender, recipients: recipients,
             reason: reasons.joined(separator: "; "), findingCounts: counts,
             maskedFindings: Array(Set(findings.map { "\($0.kind.rawValue): \($0.masked)" })).sorted(), sealedMessage: sealed, releasedAt: nil)
         try await store.quarantine(entry)
@@ -239,7 +242,7 @@ public struct GatewayProcessor: Sendable {
                 route: result.report.route.map { $0.matched ?? $0.outcome.rawValue } ?? "",
                 verdict: result.report.verdict.rawValue, action: result.quarantineID != nil && action != "quarantine" ? "\(action)+quarantine" : action,
                 findings: counts,
-                durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                durationMilliseconds: Int(elapsed / .milliseconds(1)),
                 messageId: result.report.messageId ?? "", instance: configuration.gateway.name))
     }
 }

@@ -18,6 +18,15 @@ public enum MailDirection: String, Sendable, Codable {
     }
 }
 
+extension LimitSettings {
+    /// The parser's limits for these settings.
+    public var mimeLimits: MIMELimits {
+        MIMELimits(
+            maxMessageSize: maxMessageBytes, maxHeaderLineLength: maxHeaderLineBytes, maxHeaderFields: maxHeaderFields,
+            maxDepth: maxMIMEDepth, maxParts: maxParts)
+    }
+}
+
 /// The result of looking at a message: the report, and the unwrapped message when it parsed.
 public struct Inspection: Sendable {
     public var report: MessageReport
@@ -40,12 +49,7 @@ public struct Inspector: Sendable {
     }
 
     /// MIME limits from the configuration.
-    public var mimeLimits: MIMELimits {
-        let limits = configuration.limits
-        return MIMELimits(
-            maxMessageSize: limits.maxMessageBytes, maxHeaderLineLength: limits.maxHeaderLineBytes,
-            maxHeaderFields: limits.maxHeaderFields, maxDepth: limits.maxMIMEDepth, maxParts: limits.maxParts)
-    }
+    public var mimeLimits: MIMELimits { configuration.limits.mimeLimits }
 
     /// Inspects a message. Without an envelope, the sender and recipients come from the From,
     /// To and Cc fields.
