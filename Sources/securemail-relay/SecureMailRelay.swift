@@ -10,7 +10,7 @@ struct SecureMailRelay: AsyncParsableCommand {
         abstract: "S/MIME gateway: verify, decrypt, route, scan, encrypt and sign mail.",
         version: SecureMailBuild.version,
         subcommands: [
-            Inspect.self, Process.self, Scan.self, Route.self, Certs.self, Quarantine.self, Audit.self, Purge.self, Serve.self,
+            Inspect.self, Process.self, Scan.self, Route.self, Certs.self, Quarantine.self, Audit.self, Purge.self, Serve.self, Bench.self,
             CheckConfig.self,
         ]
     )

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Throughput of the processing pipeline on this machine, set against the machine's own limit:
+/// RSA-2048 private-key operations per second (one per message, to open or to sign it).
+public struct BenchmarkResult: Codable, Sendable, Equatable {
+    public var direction: String
+    public var threads: Int
+    public var messages: Int
+    public var bytes: Int
+    public var failures: Int
+    public var seconds: Double
+    public var messagesPerSecond: Double
+    public var megabytesPerSecond: Double
+    /// RSA-2048 private-key operations per second over all threads, measured in the same run.
+    public var rsaOperationsPerSecond: Double
+    /// messagesPerSecond / rsaOperationsPerSecond: 1.0 would be the machine's limit.
+    public var fractionOfRSALimit: Double
+}
+
+/// Runs messages through the full pipeline, as `serve` and `process` do, without the store and
+/// the network: parse, unwrap, decrypt, verify, route and build the delivered message (inbound),
+/// or parse, scan, decide, sign and encrypt (outbound). Uses every thread it is given; there is
+/// no lock around OpenSSL.
+public struct PipelineBenchmark: Sendable {
+    public var configuration: GatewayConfiguration
+    public var keyring: Keyring
+    public var direction: MailDirection
+    /// Certificates for outbound recipients, by lowercased address.
+    public var recipientCertificates: [String: RecipientCertificate]
+    public var threads: Int
+
+    public init(
+        configuration: GatewayConfiguration, keyring: Keyring, direction: MailDirection,
+        recipientCertificates: [String: RecipientCertificate] = [:], threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
+        self.configuration = configuration
+        self.keyring = keyring
+        self.direction = direction
+        self.recipientCertificates = recipientCertificates
+        self.threads = max(1, threads)
+    }
+
+    public func run(messages: [[UInt8]], repetitions: Int, rsaKey: PrivateKey) throws -> BenchmarkResult {
+        let total = messages.count * max(1, repetitions)
+        let progress = BenchmarkProgress()
+        let inspector = Inspector(configuration: configuration, keyring: keyring)
+        let started = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while let index = progress.claim(below: total) {
+                let message = messages[index % messages.count]
+                let succeeded = direction == .outbound ? processOutbound(message) : processInbound(message, inspector: inspector)
+                progress.finish(bytes: message.count, succeeded: succeeded)
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rsa = try PrivateKeyBenchmark.operationsPerSecond(key: rsaKey, duration: .seconds(2), threads: threads)
+        let perSecond = Double(total) / seconds
+        return BenchmarkResult(
+            direction: direction.rawValue, threads: threads, messages: total, bytes: progress.bytes, failures: progress.failures,
+            seconds: seconds, messagesPerSecond: perSecond, megabytesPerSecond: Double(progress.bytes) / 1_000_000 / seconds,
+            rsaOperationsPerSecond: rsa, fractionOfRSALimit: perSecond / rsa)
+    }
+
+    /// The envelope is taken from the To and Cc fields: the mailbox among them is the one routed for.
+    private func processInbound(_ bytes: [UInt8], inspector: Inspector) -> Bool {
+        let inspection = inspector.inspect(bytes)
+        guard let route = inspection.report.route, let mailbox = configuration.mailbox(route.mailbox) else { return false }
+        return InboundPlanner.plan(inspection, mailbox: mailbox, route: route).action != .reject
+    }
+
+    private func processOutbound(_ bytes: [UInt8]) -> Bool {
+        guard let message = try? MIMEParser.parse(bytes, limits: configuration.limits.mimeLimits) else { return false }
+        let sender = message.header.first("From").flatMap { AddressList.parse($0.value).first?.address } ?? ""
+        let recipients = ["To", "Cc"].flatMap { message.header.all($0) }.flatMap { AddressList.parse($0.value) }.map(\.address)
+        let decision = OutboundPolicy.decide(SensitiveContentScan.scan(message).findings, rules: configuration.outbound.rules)
+        let mailbox = configuration.outboundMailbox(for: sender)
+        let identities = mailbox.flatMap { keyring.mailboxIdentities[$0.address.lowercased()] } ?? []
+        let planner = OutboundPlanner(
+            settings: configuration.outbound, signer: identities.first, ownCertificates: identities.map(\.certificate),
+            noticeSender: mailbox?.address ?? "postmaster@localhost")
+        let plan = try? planner.plan(
+            message: message, sender: sender, recipients: recipients,
+            internalRecipients: Set(recipients.filter { configuration.isInternal($0) }.map { $0.lowercased() }),
+            decision: decision, certificates: recipientCertificates, quarantineID: UUID())
+        return plan != nil
+    }
+}
+
+/// Hands out message indices to the worker threads and adds up what they did.
+private final class BenchmarkProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private(set) var bytes = 0
+    private(set) var failures = 0
+
+    func claim(below total: Int) -> Int? {
+        lock.withLock {
+            guard next < total else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func finish(bytes count: Int, succeeded: Bool) {
+        lock.withLock {
+            bytes += count
+            if !succeeded { failures += 1 }
+        }
+    }
+}
