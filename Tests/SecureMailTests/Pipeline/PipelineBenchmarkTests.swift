@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import SecureMail
+
+/// The benchmark machinery counts right and processes for real (no timings are asserted).
+@Suite struct PipelineBenchmarkTests {
+    @Test func inboundAndOutboundRunsProcessEveryMessageWithoutFailures() throws {
+        let configuration = try PipelineFixtures.configuration
+        let keyring = try PipelineFixtures.keyring
+        let rsaKey = try CryptoFixtures.identity("sikkermail").privateKey
+        let inbound = try PipelineBenchmark(configuration: configuration, keyring: keyring, direction: .inbound, threads: 2)
+            .run(messages: [try Repository.file("Examples/demo-inbound.eml")], repetitions: 3, rsaKey: rsaKey)
+        #expect(inbound.messages == 3)
+        #expect(inbound.failures == 0)
+        #expect(inbound.rsaOperationsPerSecond > 0)
+        #expect(inbound.fractionOfRSALimit > 0)
+
+        let customer = RecipientCertificate(certificate: try CryptoFixtures.certificate("demo-customer"), capabilities: [])
+        let outbound = try PipelineBenchmark(
+            configuration: configuration, keyring: keyring, direction: .outbound, recipientCertificates: ["kunde@example.dk": customer], threads: 2
+        ).run(
+            messages: [OutboundEndToEndTests.staffMail(to: ["kunde@example.dk"], body: OutboundEndToEndTests.cprMail)], repetitions: 2,
+            rsaKey: rsaKey)
+        #expect(outbound.messages == 2)
+        #expect(outbound.failures == 0)
+    }
+
+    @Test func garbageCountsAsAFailureNotACrash() throws {
+        let result = try PipelineBenchmark(
+            configuration: try PipelineFixtures.configuration, keyring: try PipelineFixtures.keyring, direction: .inbound, threads: 1
+        ).run(messages: [Array("no header, no mailbox".utf8)], repetitions: 1, rsaKey: try CryptoFixtures.identity("sikkermail").privateKey)
+        #expect(result.failures == 1)
+    }
+}
