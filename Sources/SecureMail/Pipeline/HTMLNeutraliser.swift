@@ -304,7 +304,7 @@ private struct Scanner {
                 output.append(contentsOf: attribute.name.unicodeScalars)
                 continue
             }
-            let value = CharacterReferences.decode(raw)
+            let value = HTMLCharacterReferences.decode(raw)
             var name = attribute.name
             if HTMLNeutraliser.mustBlock(attribute: name, value: value, element: element)
                 || (name == "style" && HTMLNeutraliser.neutraliseCSS(value) != value)
@@ -314,7 +314,7 @@ private struct Scanner {
             output.append(" ")
             output.append(contentsOf: name.unicodeScalars)
             output.append(contentsOf: "=\"".unicodeScalars)
-            output.append(contentsOf: CharacterReferences.escapeAttribute(value).unicodeScalars)
+            output.append(contentsOf: HTMLCharacterReferences.escapeAttribute(value).unicodeScalars)
             output.append("\"")
         }
         if selfClosing { output.append("/") }
@@ -323,7 +323,7 @@ private struct Scanner {
 }
 
 /// HTML character references, as far as judging a URL needs them.
-enum CharacterReferences {
+enum HTMLCharacterReferences {
     private static let named: [String: String] = [
         "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "colon": ":", "sol": "/", "period": ".", "tab": "\t",
         "newline": "\n", "lpar": "(", "rpar": ")", "bsol": "\\", "commat": "@", "num": "#", "nbsp": "\u{A0}",
