@@ -30,7 +30,7 @@ import Testing
         let inbound = try SMIMEWriter.wrap(message, protectHeaders: true, encrypted: true, obscuredSubject: "...") { inner in
             try SMIMEWriter.encrypt(SMIMEWriter.signDetached(inner, signer: customer), recipients: [recipient])
         }.serialize()
-        let hostileID = SMIMEFixtures.replacing("Message-ID: <test-", with: "Message-ID: <\(Self.cpr)-", in: message.serialize())
+        let hostileID = SMIMEFixtures.replacing("Message-ID: <test-", with: "Message-ID: <\(Self.cpr)@", in: message.serialize())
         let plainBody = Array("From: kunde@example.dk\r\nTo: sikkermail@gjensidige.dk\r\n\r\n\(Self.bodyText) \(Self.cpr)\r\n".utf8)
         let broken = Array("From: kunde@example.dk\r\nSubject: \(Self.cpr)\r\nContent-Type: application/pkcs7-mime\r\n\r\n\(Self.bodyText)\r\n".utf8)
         for input in [inbound, hostileID, plainBody, broken] {
