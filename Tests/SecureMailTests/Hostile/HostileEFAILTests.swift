@@ -146,6 +146,29 @@ import Testing
         #expect(delivered.contains("application/pkcs7-mime"), "the captured part stays encrypted")
     }
 
+    /// Plain (unsigned, unencrypted) mail is not verified either: its HTML parts, wherever they
+    /// sit and however they are encoded, are delivered neutralised as UTF-8, with their text.
+    @Test func htmlOfPlainMailIsNeutralisedInEveryPartAndCharset() throws {
+        let latin1HTML = Array("<p>K\u{F8}benhavn \u{E6}\u{F8}\u{E5}</p><img src=\"http://tracker.example/p.gif\">".unicodeScalars.map { UInt8($0.value) })
+        let html = MIMEPart.leaf(
+            content: latin1HTML, contentType: ContentType(type: "text", subtype: "html", parameters: [MIMEParameter(name: "charset", value: "iso-8859-1")]),
+            transferEncoding: .base64, extraFields: [(name: "Content-ID", value: "<part1@example.dk>")])
+        let text = MIMEPart.leaf(content: Array("København\r\n".utf8), contentType: .default, transferEncoding: .quotedPrintable)
+        var message = MIMEPart.multipart(subtype: "alternative", parts: [text, html])
+        message.header.fields = F.textMessage().header.fields.filter { !$0.name.lowercased().hasPrefix("content-") } + message.header.fields
+        let original = message.serialize()
+        let (report, plan) = try inspectAndPlan(original)
+        #expect(report.verdict == .plain)
+        let delivered = try MIMEParser.parse(try #require(plan.message))
+        let parts = delivered.children
+        #expect(parts.count == 2)
+        #expect(parts.first?.serialize() == (try MIMEParser.parse(original)).children.first?.serialize(), "the text part is untouched")
+        let neutralised = try #require(parts.last)
+        #expect(neutralised.contentType.charset == "utf-8")
+        #expect(neutralised.header.first("Content-ID")?.value.trimmingCharacters(in: .whitespaces) == "<part1@example.dk>")
+        #expect(neutralised.text() == "<p>København æøå</p><img data-securemail-blocked-src=\"http://tracker.example/p.gif\">")
+    }
+
     @Test func verifiedHTMLIsDeliveredAsTheSignerWroteIt() throws {
         let customer = try F.customer
         let recipient = try F.recipient("sikkermail")
