@@ -55,7 +55,9 @@ public enum InboundPlanner {
 
     /// The decrypted message with the effective header (RFC 9788), without a legacy display
     /// part, without foreign status headers, with ours added and, for mail that is not
-    /// verified, the Subject tagged.
+    /// verified, the Subject tagged and every HTML part neutralised (``HTMLNeutraliser``):
+    /// content that is not verified may have been built or modified by an attacker around
+    /// decrypted text (EFAIL), so it must not be able to make the reader's client load URLs.
     static func deliveredMessage(_ unwrapped: UnwrappedMessage, report: MessageReport, subjectTag: String?) -> [UInt8] {
         var content = ProtectedHeaders.removingLegacyDisplay(from: unwrapped.content)
         var header = ProtectedHeaders.effectiveHeader(of: unwrapped)
@@ -78,6 +80,39 @@ public enum InboundPlanner {
         }
         if content.headerTerminator.isEmpty { content.headerTerminator = header.lineEnding.bytes }
         content.header = header
+        if report.verdict != .verified {
+            content = neutralisingHTML(in: content)
+        }
         return content.serialize()
+    }
+
+    /// Media types rendered as HTML by mail clients and browsers.
+    static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml"]
+
+    /// `part` with every HTML leaf (in multiparts and embedded messages too) rewritten by
+    /// ``HTMLNeutraliser``, as UTF-8 quoted-printable; other parts are left byte for byte.
+    /// The depth is that of a tree the parser built within its limits.
+    static func neutralisingHTML(in part: MIMEPart) -> MIMEPart {
+        var result = part
+        switch part.body {
+        case .single:
+            guard htmlTypes.contains(part.contentType.mimeType) else { return part }
+            let html = part.text() ?? Charsets.decodeBestEffort(part.decodedBody())
+            var contentType = part.contentType
+            contentType.setParameter("charset", "utf-8")
+            result.header.replaceOrAppend(name: "Content-Type", value: contentType.headerValue)
+            result.header.replaceOrAppend(name: "Content-Transfer-Encoding", value: TransferEncoding.quotedPrintable.headerValue)
+            result.body = .single(
+                TransferEncoding.quotedPrintable.encode(Array(HTMLNeutraliser.neutralise(html).utf8), lineEnding: part.header.lineEnding))
+            if result.headerTerminator.isEmpty { result.headerTerminator = part.header.lineEnding.bytes }
+        case .multipart(var multipart):
+            for index in multipart.entries.indices {
+                multipart.entries[index].part = neutralisingHTML(in: multipart.entries[index].part)
+            }
+            result.body = .multipart(multipart)
+        case .message(let inner):
+            result.body = .message(neutralisingHTML(in: inner))
+        }
+        return result
     }
 }
