@@ -2,7 +2,7 @@
 # A throw-away Postfix instance beside SecureMail, set up exactly as README.md "Postfix set-up"
 # documents, for end-to-end tests, fault drills and benchmarks. Run as root.
 #
-#   scripts/postfix-lab.sh [options] start|stop|status|queue-count|flush|destroy|relay ARGS...
+#   scripts/postfix-lab.sh [options] start|stop|status|queue-count|flush|destroy|next-hop-down|next-hop-up|relay ARGS...
 #
 #   --mode filter|pipe    filter: after-queue content filter to securemail-relay serve on
 #                         127.0.0.1:FILTER_PORT, results back on 127.0.0.1:REINJECT_PORT (default);
@@ -22,7 +22,8 @@
 # status (exit 0 when running), queue-count (messages in the queue, all states), flush
 # (retry every deferred message now), destroy (stop and remove DIR), relay (pipe mode: run
 # securemail-relay as the user securemail with the lab's configuration, e.g.
-# `relay certs import DIR/securemail/certs/demo-customer.pem`).
+# `relay certs import DIR/securemail/certs/demo-customer.pem`), next-hop-down / next-hop-up
+# (filter mode: close or reopen the re-injection smtpd, README's 127.0.0.1:10026).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -275,6 +276,19 @@ case "$verb" in
         for _ in $(seq 1 100); do running || break; sleep 0.1; done
         unauthorise_config_directory
         rm -rf "$state"
+        ;;
+    next-hop-down|next-hop-up)
+        # Filter mode: close (or reopen) the re-injection smtpd, the content filter's next hop.
+        [ "$(cat "$state/mode" 2>/dev/null)" = filter ] || { echo "postfix-lab: $verb needs a filter-mode lab" >&2; exit 64; }
+        if [ "$verb" = next-hop-down ]; then disabled="127.0.0.1:$reinject_port/inet"; else disabled=""; fi
+        postconf -c "$config" -e "master_service_disable = $disabled"
+        postfix -c "$config" reload >/dev/null 2>&1
+        for _ in $(seq 1 100); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$reinject_port") 2>/dev/null; then listening=yes; else listening=no; fi
+            if { [ "$verb" = next-hop-up ] && [ $listening = yes ]; } || { [ "$verb" = next-hop-down ] && [ $listening = no ]; }; then exit 0; fi
+            sleep 0.1
+        done
+        echo "postfix-lab: $verb did not take effect on 127.0.0.1:$reinject_port" >&2; exit 75
         ;;
     relay)
         [ -f "$state/securemail/securemail.toml" ] || { echo "postfix-lab: no pipe-mode relay configuration in $state" >&2; exit 64; }
