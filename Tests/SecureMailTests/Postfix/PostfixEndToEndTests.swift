@@ -99,7 +99,8 @@ struct PostfixEndToEndTests {
         let scenario = try RelayScenario()
         let postgres = ScriptedPostgres(port: try freePort(), stateDirectory: scenario.folder.path("pg"))
         defer { postgres.run("destroy") }
-        let url = postgres.run("start").outputText.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(postgres.run("start").status == 0)
+        let url = postgres.run("url").outputText.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(url.hasPrefix("postgres://"), "scripts/postgres.sh start: \(url)")
         let gateway = ContentFilterGateway(
             configPath: scenario.configPath, smtpPort: lab.filterPort, nextHopPort: lab.reinjectPort,
@@ -188,12 +189,14 @@ struct ScriptedPostgres {
         return false
     }
 
+    /// Runs scripts/postgres.sh; `start` writes nothing to a pipe, because the server it leaves
+    /// running would hold the pipe open and the reader would wait for ever.
     @discardableResult
     func run(_ verb: String) -> ToolRun {
-        (try? ExternalTool.run(
-            "/bin/bash",
-            [Repository.root.appendingPathComponent("scripts/postgres.sh").path, verb, "--port", "\(port)",
-             "--state-dir", stateDirectory]))
+        let script = Repository.root.appendingPathComponent("scripts/postgres.sh").path
+        let quiet = verb == "start" ? " >/dev/null 2>&1" : ""
+        return (try? ExternalTool.run(
+            "/bin/bash", ["-c", "'\(script)' \(verb) --port \(port) --state-dir '\(stateDirectory)'\(quiet)"]))
             ?? ToolRun(status: -1, standardOutput: [], standardError: "could not run scripts/postgres.sh")
     }
 }
