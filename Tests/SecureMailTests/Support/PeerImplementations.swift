@@ -73,11 +73,16 @@ final class GpgsmHome {
         return result
     }
 
+    /// gpgsm takes a passphrase only from a file descriptor; it gets a file as standard input
+    /// (not a pipe written after start, which lost the race under load).
     func runAllowingFailure(_ arguments: [String], passphrase: Bool = false) throws -> ToolRun {
-        let prefix = passphrase ? ["--batch", "--passphrase-fd", "0"] : []
+        guard passphrase else { return try ExternalTool.run("gpgsm", arguments, environment: environment) }
+        let passphraseFile = folder.path("passphrase")
+        if !FileManager.default.fileExists(atPath: passphraseFile) {
+            try folder.write("passphrase", Array("\(Self.passphrase)\n".utf8))
+        }
         return try ExternalTool.run(
-            "gpgsm", prefix + arguments, input: passphrase ? Array("\(Self.passphrase)\n".utf8) : [],
-            environment: environment)
+            "sh", ["-c", "exec gpgsm --batch --passphrase-fd 0 \"$@\" < \"$0\"", passphraseFile] + arguments, environment: environment)
     }
 }
 
