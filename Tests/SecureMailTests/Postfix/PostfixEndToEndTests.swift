@@ -12,9 +12,7 @@ struct PostfixEndToEndTests {
         let lab = try PostfixLab(mode: "filter")
         let scenario = try RelayScenario()
         #expect(try scenario.relay(["certs", "import", Repository.certs("demo-customer.pem")]).status == 0)
-        let gateway = ContentFilterGateway(
-            configPath: scenario.configPath, smtpPort: lab.filterPort, nextHopPort: lab.reinjectPort,
-            logPath: scenario.folder.path("serve.log"))
+        let gateway = ContentFilterGateway(lab: lab, scenario: scenario)
         try await gateway.start()
         try await sendAndCheckBothDirections(lab)
         gateway.stop(signal: SIGTERM)
@@ -34,9 +32,7 @@ struct PostfixEndToEndTests {
         guard PostfixLab.prerequisitesMet() else { return }
         let lab = try PostfixLab(mode: "filter")
         let scenario = try RelayScenario()
-        let gateway = ContentFilterGateway(
-            configPath: scenario.configPath, smtpPort: lab.filterPort, nextHopPort: lab.reinjectPort,
-            logPath: scenario.folder.path("serve.log"))
+        let gateway = ContentFilterGateway(lab: lab, scenario: scenario)
         try await gateway.start()
         let total = 200
         let source = try startSMTPSource(lab, messages: total, sessions: 5, recipient: "crash@example.dk")
@@ -67,9 +63,7 @@ struct PostfixEndToEndTests {
         guard PostfixLab.prerequisitesMet() else { return }
         let lab = try PostfixLab(mode: "filter")
         let scenario = try RelayScenario()
-        let gateway = ContentFilterGateway(
-            configPath: scenario.configPath, smtpPort: lab.filterPort, nextHopPort: lab.reinjectPort,
-            logPath: scenario.folder.path("serve.log"))
+        let gateway = ContentFilterGateway(lab: lab, scenario: scenario)
         try await gateway.start()
         #expect(try lab.script(["next-hop-down"]).status == 0)
         let total = 20
@@ -105,9 +99,7 @@ struct PostfixEndToEndTests {
         #expect(postgres.run("start").status == 0)
         let url = postgres.run("url").outputText.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(url.hasPrefix("postgres://"), "scripts/postgres.sh start: \(url)")
-        let gateway = ContentFilterGateway(
-            configPath: scenario.configPath, smtpPort: lab.filterPort, nextHopPort: lab.reinjectPort,
-            logPath: scenario.folder.path("serve.log"), environment: ["SECUREMAIL_DATABASE_URL": url])
+        let gateway = ContentFilterGateway(lab: lab, scenario: scenario, environment: ["SECUREMAIL_DATABASE_URL": url])
         try await gateway.start()
         #expect(postgres.run("stop").status == 0)
         let total = 10

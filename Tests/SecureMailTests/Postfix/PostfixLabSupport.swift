@@ -107,6 +107,14 @@ final class ContentFilterGateway {
     let logPath: String
     private(set) var process: Process?
 
+    /// The gateway between a filter-mode lab's content filter and its re-injection listener,
+    /// with the scenario's configuration and its log in the scenario's folder.
+    convenience init(lab: PostfixLab, scenario: RelayScenario, environment: [String: String] = [:]) {
+        self.init(
+            configPath: scenario.configPath, smtpPort: lab.filterPort, nextHopPort: lab.reinjectPort,
+            logPath: scenario.folder.path("serve.log"), environment: environment)
+    }
+
     init(configPath: String, smtpPort: Int, nextHopPort: Int, logPath: String, environment: [String: String] = [:]) {
         self.configPath = configPath
         self.smtpPort = smtpPort
