@@ -28,11 +28,13 @@ let package = Package(
             name: "CZlib",
             linkerSettings: [.linkedLibrary("z")]
         ),
+        .target(name: "CPosix"),
         .target(
             name: "SecureMail",
             dependencies: [
                 "COpenSSL",
                 "CZlib",
+                "CPosix",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -56,83 +56,32 @@ public struct SendmailDelivery: NextHopDelivering {
         return result
     }
 
-    /// Writing to a pipe whose reader has gone raises SIGPIPE, which would end the whole gateway.
-    private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
-
     private static func run(path: String, arguments: [String], input: [UInt8], timeout: Duration) -> DeliveryResult {
-        ignoreBrokenPipes
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        do {
-            try process.run()
-        } catch {
-            return .transientFailure(reason: "cannot start \(path): \(error.localizedDescription); check sendmail_path")
-        }
-        let collected = CollectedError()
-        let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { _ = stdout.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: readers) {
-            collected.set(stderr.fileHandleForReading.readDataToEndOfFile())
-        }
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        // Written from another thread so that a sendmail that stops reading cannot block the
-        // timeout; one that exits early closes its stdin, the write then fails (EPIPE, with
-        // SIGPIPE ignored) and the exit status tells what happened.
-        let writeFailure = CollectedError()
-        DispatchQueue.global().async(group: readers) {
-            do {
-                try stdin.fileHandleForWriting.write(contentsOf: Data(input))
-            } catch {
-                writeFailure.set(Data("\(error)".utf8))
-            }
-            try? stdin.fileHandleForWriting.close()
-        }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        if finished.wait(timeout: .now() + seconds) == .timedOut {
-            // SIGKILL: a child started from a thread pool inherits that thread's blocked
-            // signals, so SIGTERM may never arrive.
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
-            readers.wait()
-            return .transientFailure(reason: "\(path) did not finish within \(timeout); killed")
+        let completion: ChildProcess.Completion
+        do {
+            completion = try ChildProcess.run(path, arguments, input: input, timeout: seconds, errorLimit: maximumCapturedError)
+        } catch {
+            return .transientFailure(reason: "\(error); check sendmail_path")
         }
-        readers.wait()
-        let errorText = collected.text(limit: maximumCapturedError)
-        let detail = errorText.isEmpty ? "" : ": \(errorText)"
-        if process.terminationReason == .uncaughtSignal {
-            return .transientFailure(reason: "\(path) was killed by signal \(process.terminationStatus)\(detail)")
-        }
-        let status = process.terminationStatus
-        if status == 0 {
-            let writeError = writeFailure.text(limit: maximumCapturedError)
-            if !writeError.isEmpty {
-                return .transientFailure(reason: "\(path) exited 0 without reading the whole message (\(writeError))")
-            }
-            return .accepted
-        }
-        if permanentStatuses.contains(status) {
-            return .permanentFailure(reason: "\(path) exited \(status)\(detail)")
-        }
-        return .transientFailure(reason: "\(path) exited \(status)\(detail)")
-    }
-}
-
-private final class CollectedError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-
-    func set(_ value: Data) { lock.withLock { data = value } }
-
-    func text(limit: Int) -> String {
-        let bytes = lock.withLock { data.prefix(limit) }
-        return String(decoding: bytes, as: UTF8.self)
+        let errorText = String(decoding: completion.standardError, as: UTF8.self)
             .split(whereSeparator: \.isNewline).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
+        let detail = errorText.isEmpty ? "" : ": \(errorText)"
+        switch completion.termination {
+        case nil:
+            return .transientFailure(reason: "\(path) did not finish within \(timeout); killed")
+        case .signalled(let signal):
+            return .transientFailure(reason: "\(path) was killed by signal \(signal)\(detail)")
+        case .exited(0):
+            if let inputError = completion.inputError {
+                return .transientFailure(reason: "\(path) exited 0 without reading the whole message (\(inputError))")
+            }
+            return .accepted
+        case .exited(let status) where permanentStatuses.contains(status):
+            return .permanentFailure(reason: "\(path) exited \(status)\(detail)")
+        case .exited(let status):
+            return .transientFailure(reason: "\(path) exited \(status)\(detail)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SecureMail
 
 /// A throw-away Postfix instance from `scripts/postfix-lab.sh`, set up as README.md documents,
 /// on free loopback ports, with its state in a temporary folder that goes with the value.
@@ -105,7 +106,7 @@ final class ContentFilterGateway {
     let nextHopPort: Int
     let environment: [String: String]
     let logPath: String
-    private(set) var process: Process?
+    private(set) var process: ChildProcess?
 
     /// The gateway between a filter-mode lab's content filter and its re-injection listener,
     /// with the scenario's configuration and its log in the scenario's folder.
@@ -127,20 +128,12 @@ final class ContentFilterGateway {
 
     /// Starts serve and waits (at most 30 s) until its SMTP port accepts connections.
     func start() async throws {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try log.seekToEnd()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Relay.binary)
-        process.arguments = [
-            "serve", "--config", configPath, "--smtp", "127.0.0.1:\(smtpPort)", "--next-hop", "127.0.0.1:\(nextHopPort)",
-            "--http", "127.0.0.1:\(try freePort())",
-        ]
-        process.currentDirectoryURL = Repository.root
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let process = try ChildProcess(
+            Relay.binary,
+            ["serve", "--config", configPath, "--smtp", "127.0.0.1:\(smtpPort)", "--next-hop", "127.0.0.1:\(nextHopPort)",
+             "--http", "127.0.0.1:\(try freePort())"],
+            environment: environment, directory: Repository.root.path,
+            standardOutput: .file(logPath, append: true), standardError: .standardOutput)
         self.process = process
         for _ in 0..<300 {
             if acceptsConnections(port: smtpPort) { return }
@@ -152,10 +145,8 @@ final class ContentFilterGateway {
 
     /// Ends the gateway with `signal` (SIGKILL: as a crash would) and reaps it.
     func stop(signal: Int32) {
-        guard let process else { return }
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        self.process = nil
+        process?.stop(signal: signal)
+        process = nil
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

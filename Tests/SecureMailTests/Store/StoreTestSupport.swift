@@ -91,32 +91,10 @@ struct ScratchDatabase: Sendable {
         }
     }
 
-    /// Runs a program found on PATH and returns its exit status and combined output.
-    ///
-    /// Spawns and waits with POSIX calls rather than Foundation's Process, whose waitUntilExit was
-    /// seen to hang here after a script that starts a daemon (pg_ctl start); output goes to a file
-    /// because the daemon inherits it.
+    /// Runs a program found on PATH and returns its exit status and what it printed.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("store-test-\(UUID().uuidString).out").path
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
-        guard spawned == 0 else { throw ScratchError("cannot start \(arguments.joined(separator: " ")): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw ScratchError("waitpid failed for \(arguments[0]): errno \(errno)") }
-        }
-        let exited = (status & 0x7f) == 0
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+        let result = try ExternalTool.run(arguments[0], Array(arguments.dropFirst()))
+        return (result.status, result.outputText + result.standardError)
     }
 }
 

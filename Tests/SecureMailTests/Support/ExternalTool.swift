@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SecureMail
 
 /// What an external program printed and how it ended.
 struct ToolRun {
@@ -35,35 +36,26 @@ enum ExternalTool {
         return false
     }
 
-    /// Runs a program to completion; stdin, stdout and stderr go through pipes, read concurrently.
+    /// Runs a program to completion, its input, output and errors through files.
+    ///
+    /// Never waits longer than `timeout` seconds: a program still running then is killed and the
+    /// run reported with status -1, so a stuck tool fails its test instead of hanging the suite.
     @discardableResult
     static func run(
         _ name: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String] = [:],
-        directory: URL? = nil
+        directory: URL? = nil, timeout: Double = 300
     ) throws -> ToolRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: locate(name) ?? name)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        if let directory { process.currentDirectoryURL = directory }
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let collected = CollectedOutput()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { collected.setOutput(stdout.fileHandleForReading.readDataToEndOfFile()) }
-        DispatchQueue.global().async(group: group) { collected.setError(stderr.fileHandleForReading.readDataToEndOfFile()) }
-        if !input.isEmpty { try? stdin.fileHandleForWriting.write(contentsOf: Data(input)) }
-        try? stdin.fileHandleForWriting.close()
-        group.wait()
-        process.waitUntilExit()
-        return ToolRun(
-            status: process.terminationStatus, standardOutput: [UInt8](collected.output),
-            standardError: String(decoding: collected.error, as: UTF8.self))
+        let folder = try TemporaryFolder("tool-run")
+        let inputPath = try folder.write("stdin", input)
+        let child = try ChildProcess(
+            locate(name) ?? name, arguments, environment: environment, directory: directory?.path,
+            standardInput: .file(inputPath), standardOutput: .file(folder.path("stdout")), standardError: .file(folder.path("stderr")))
+        let termination = child.wait(seconds: timeout)
+        if termination == nil { child.stop(signal: SIGKILL) }
+        let output = (try? folder.read("stdout")) ?? []
+        var errors = String(decoding: (try? folder.read("stderr")) ?? [], as: UTF8.self)
+        if termination == nil { errors = "timed out after \(Int(timeout)) s: \(child.commandLine)\n" + errors }
+        return ToolRun(status: termination?.shellStatus ?? -1, standardOutput: output, standardError: errors)
     }
 
     /// Runs a program and fails the test with its stderr when it does not exit 0.
@@ -80,17 +72,6 @@ enum ExternalTool {
         }
         return result
     }
-}
-
-private final class CollectedOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outputData = Data()
-    private var errorData = Data()
-
-    func setOutput(_ data: Data) { lock.withLock { outputData = data } }
-    func setError(_ data: Data) { lock.withLock { errorData = data } }
-    var output: Data { lock.withLock { outputData } }
-    var error: Data { lock.withLock { errorData } }
 }
 
 /// A folder under the system temporary directory, removed when the value is released.

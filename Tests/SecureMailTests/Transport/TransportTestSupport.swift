@@ -169,7 +169,7 @@ final class RawConnection: @unchecked Sendable {
 final class SMTPSink: @unchecked Sendable {
     let port: Int
     let folder: TemporaryFolder
-    private let process: Process
+    private let process: ChildProcess
 
     /// One message as smtp-sink dumped it.
     struct Message {
@@ -184,13 +184,8 @@ final class SMTPSink: @unchecked Sendable {
         port = try freePort()
         folder = try TemporaryFolder("smtp-sink")
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.url.path)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
         let user = getuid() == 0 ? ["-u", "nobody"] : []
-        process.arguments = user + ["-d", folder.path("message.")] + options + ["127.0.0.1:\(port)", "256"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(path, user + ["-d", folder.path("message.")] + options + ["127.0.0.1:\(port)", "256"])
         let port = self.port
         try await offPool {
             for _ in 0..<200 {
@@ -203,13 +198,7 @@ final class SMTPSink: @unchecked Sendable {
 
     deinit { stop() }
 
-    func stop() {
-        if process.isRunning {
-            // SIGKILL: smtp-sink inherits the test thread's blocked signals, SIGTERM among them.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    func stop() { process.stop(signal: SIGKILL) }
 
     /// Every message dumped so far.
     func messages() throws -> [Message] {

@@ -98,14 +98,14 @@ struct BrowserAndServeTests {
 
 /// `securemail-relay serve` running as a child process on a random free port.
 final class RelayServe {
-    let process: Process
+    let process: ChildProcess
     let port: Int
-    private let errors: Pipe
+    private let folder: TemporaryFolder
 
-    private init(process: Process, port: Int, errors: Pipe) {
+    private init(process: ChildProcess, port: Int, folder: TemporaryFolder) {
         self.process = process
         self.port = port
-        self.errors = errors
+        self.folder = folder
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -116,16 +116,11 @@ final class RelayServe {
         var lastLog = ""
         for _ in 0..<3 {
             let port = Int.random(in: 20_000..<60_000)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: RelayProgram.path)
-            process.arguments = ["serve", "--http", "127.0.0.1:\(port)"] + arguments
-            process.currentDirectoryURL = Repository.root
-            process.environment = ProcessInfo.processInfo.environment.merging(["SECUREMAIL_CONFIG": ""]) { $1 }
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let serve = RelayServe(process: process, port: port, errors: errors)
+            let folder = try TemporaryFolder("serve")
+            let process = try ChildProcess(
+                RelayProgram.path, ["serve", "--http", "127.0.0.1:\(port)"] + arguments,
+                environment: ["SECUREMAIL_CONFIG": ""], directory: Repository.root.path, standardError: .file(folder.path("stderr")))
+            let serve = RelayServe(process: process, port: port, folder: folder)
             for _ in 0..<300 where process.isRunning {
                 if let health = try? await Curl.get(serve.baseURL, "/healthz"), health.status == 200 {
                     return serve
@@ -138,11 +133,11 @@ final class RelayServe {
         return nil
     }
 
-    /// Sends SIGTERM, waits for the exit, and returns the exit status and what it logged.
+    /// Sends SIGTERM, waits for the exit (SIGKILL after 30 s), and returns the exit status and what it logged.
     func stop() -> (status: Int32, log: String) {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationReason == .exit ? process.terminationStatus : -1, log)
+        let termination = process.stop(signal: SIGTERM, grace: 30)
+        let log = String(decoding: (try? folder.read("stderr")) ?? [], as: UTF8.self)
+        guard case .exited(let status) = termination else { return (-1, log) }
+        return (status, log)
     }
 }
