@@ -1,5 +1,11 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+/// SECUREMAIL_SANITIZE=1 (scripts/test.sh --sanitize, with -sanitize=address for Swift) adds the
+/// undefined-behaviour sanitizer to SecureMail's own C shims, stopping at the first report.
+let cSanitizers: [CSetting] = ProcessInfo.processInfo.environment["SECUREMAIL_SANITIZE"] == nil
+    ? [] : [.unsafeFlags(["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"])]
 
 let package = Package(
     name: "SecureMail",
@@ -22,13 +28,15 @@ let package = Package(
     targets: [
         .target(
             name: "COpenSSL",
+            cSettings: cSanitizers,
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
         .target(
             name: "CZlib",
+            cSettings: cSanitizers,
             linkerSettings: [.linkedLibrary("z")]
         ),
-        .target(name: "CPosix"),
+        .target(name: "CPosix", cSettings: cSanitizers),
         .target(
             name: "SecureMail",
             dependencies: [
@@ -55,10 +63,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "SecureMailFuzzing", dependencies: ["SecureMail"]),
         .testTarget(
             name: "SecureMailTests",
-            dependencies: ["SecureMail"],
+            dependencies: ["SecureMail", "SecureMailFuzzing"],
             resources: [.copy("Fixtures")]
         ),
     ]
 )
+
+// The libFuzzer executable, built only by scripts/fuzz.sh (SECUREMAIL_FUZZ=1, -sanitize=fuzzer):
+// libFuzzer brings its own main, so an ordinary build could not link it.
+if ProcessInfo.processInfo.environment["SECUREMAIL_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "securemail-fuzz", dependencies: ["SecureMailFuzzing"], path: "Fuzz",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -2,6 +2,10 @@
 # Runs every SecureMail test on a fresh Debian machine: installs the packages the tests
 # use, starts the services they need on loopback, then runs `swift test`.
 # Extra arguments go to `swift test` (for example: scripts/test.sh --filter Interop).
+#
+#   scripts/test.sh --sanitize [ARGS]   the same suite built with AddressSanitizer (Swift and C)
+#                                       and UndefinedBehaviorSanitizer (SecureMail's C shims), in
+#                                       .build-asan; every program the tests start is that build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # CI runs this with no standard input at all; give every program started below an empty one.
@@ -45,6 +49,14 @@ SECUREMAIL_TEST_POSTGRES_URL=$(scripts/postgres.sh start)
 export SECUREMAIL_TEST_POSTGRES_URL
 trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 
-swift build --build-tests
+build_options=()
+if [ "${1:-}" = "--sanitize" ]; then
+    shift
+    build_options=(--scratch-path .build-asan -Xswiftc -sanitize=address)
+    # Leaks are not failures here: one-time caches of the runtime and libraries would drown
+    # real reports, and every relay process the tests start would exit non-zero.
+    export SECUREMAIL_SANITIZE=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+fi
+swift build --build-tests "${build_options[@]}"
 # A test that hangs must fail the run with its output, well inside CI's limit, not time it out.
-timeout --kill-after=60 40m swift test --skip-build "$@"
+timeout --kill-after=60 40m swift test --skip-build "${build_options[@]}" "$@"

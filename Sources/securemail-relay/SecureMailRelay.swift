@@ -18,6 +18,11 @@ struct SecureMailRelay: AsyncParsableCommand {
     static func main() async {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         do {
+            try CoreDumps.disable()
+        } catch {
+            Logger(label: "securemail.relay").warning("\(error)")
+        }
+        do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()

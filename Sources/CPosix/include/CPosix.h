@@ -11,4 +11,9 @@ int securemail_pipe_cloexec(int descriptors[2]);
 /// posix_spawn_file_actions_addchdir_np: the child changes to `path` before exec.
 int securemail_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// Sets RLIMIT_CORE to zero and marks the process not dumpable (prctl PR_SET_DUMPABLE 0, which
+/// also covers a core_pattern pipe that ignores the limit, and keeps other processes of the same
+/// user from attaching to it). 0 on success, -1 with errno set.
+int securemail_disable_core_dumps(void);
+
 #endif

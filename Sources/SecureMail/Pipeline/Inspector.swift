@@ -73,9 +73,13 @@ public struct Inspector: Sendable {
         let mailbox = recipients.first { configuration.mailbox($0) != nil }
         let allLayers = unwrapped.layers.map { LayerReport($0) } + unwrapped.partialSignatures.map { LayerReport($0, coversWholeMessage: false) }
         let report = MessageReport(
-            // A sender chooses the Message-ID: it may carry a CPR number, and it reaches logs and the audit trail.
+            // A sender chooses the Message-ID: it may carry a CPR number, even glued to letters,
+            // and it reaches logs and the audit trail.
             messageId: ProtectedHeaders.effectiveValue("Message-ID", of: unwrapped)
-                .map { SensitiveContentScan.maskingIdentifiers(in: $0).trimmingCharacters(in: .whitespaces) },
+                .map {
+                    SensitiveContentScan.maskingDigitRuns(in: SensitiveContentScan.maskingIdentifiers(in: $0))
+                        .trimmingCharacters(in: .whitespaces)
+                },
             direction: direction.rawValue,
             from: ProtectedHeaders.effectiveValue("From", of: unwrapped).flatMap { AddressList.parse($0).first?.address },
             layers: allLayers,

@@ -89,7 +89,13 @@ final class ChildProcess: @unchecked Sendable {
         let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        var spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        // A program file that was just written may still be open for writing in a child another
+        // thread is spawning, until that child's exec closes it: wait that moment out.
+        for _ in 0..<100 where spawned == ETXTBSY {
+            usleep(10_000)
+            spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        }
         guard spawned == 0 else {
             throw SpawnFailure(description: "cannot start \(path): \(String(cString: strerror(spawned)))")
         }

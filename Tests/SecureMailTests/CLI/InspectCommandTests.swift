@@ -4,8 +4,10 @@ import Testing
 
 /// Runs the real `securemail-relay` binary, as operators and scripts do.
 enum Relay {
+    /// The program built beside the test bundle (whatever the build folder), else .build/debug's.
     static var binary: String {
         let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("securemail-relay").path,
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("securemail-relay").path,
             Repository.root.appendingPathComponent(".build/debug/securemail-relay").path,
         ]

@@ -105,5 +105,8 @@ import Testing
     @Test func subjectMaskingKeepsTheRestOfTheText() {
         #expect(SensitiveContentScan.maskingIdentifiers(in: "Vedr. cpr 010190-1009 og 010190 1009") == "Vedr. cpr 010190-XXXX og 010190 XXXX")
         #expect(SensitiveContentScan.maskingIdentifiers(in: "Ingen numre, kun 12345678") == "Ingen numre, kun 12345678")
+        #expect(SensitiveContentScan.maskingDigitRuns(in: "<a0101901009b@x.dk>") == "<a010190XXXXb@x.dk>")
+        #expect(SensitiveContentScan.maskingDigitRuns(in: "<x010190-1009.199001011234@x.dk>") == "<x010190-XXXX.199001XXXXXX@x.dk>")
+        #expect(SensitiveContentScan.maskingDigitRuns(in: "<5B23-40BD-123456@x.dk>") == "<5B23-40BD-123456@x.dk>")
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite("securemail-relay certs export")
 struct CertsExportCommandTests {
     private func relay(_ arguments: [String]) throws -> ToolRun {
-        try ExternalTool.run(RelayProgram.path, arguments, environment: ["SECUREMAIL_CONFIG": ""], directory: Repository.root)
+        try ExternalTool.run(Relay.binary, arguments, environment: ["SECUREMAIL_CONFIG": ""], directory: Repository.root)
     }
 
     @Test("each format on standard output is the renderer's bytes", arguments: PublishedFormat.allCases)

@@ -48,16 +48,6 @@ enum SystemPython {
     }
 }
 
-/// The securemail-relay program built next to the test bundle.
-enum RelayProgram {
-    static var path: String {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("securemail-relay").path
-        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
-        return Repository.root.appendingPathComponent(".build/debug/securemail-relay").path
-    }
-}
-
 /// Hex helpers for comparing with tool output.
 func lowercaseHex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 

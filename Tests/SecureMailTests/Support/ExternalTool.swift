@@ -88,9 +88,20 @@ final class TemporaryFolder {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     @discardableResult
+    /// Writes a file of the folder, with O_CLOEXEC: a program that another test spawns at the
+    /// same moment must not inherit the descriptor, or exec of this file (a script) fails with
+    /// "Text file busy" for as long as that program runs.
     func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let target = path(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        let descriptor = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw PeerFailure(description: "cannot write \(target): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            guard count > 0 else { throw PeerFailure(description: "cannot write \(target): \(String(cString: strerror(errno)))") }
+            written += count
+        }
         return target
     }
 

@@ -43,13 +43,16 @@ struct BrowserAndServeTests {
         }
     }
 
-    @Test("serve: the web site answers on --http, and SIGTERM ends it gracefully with exit 0")
+    @Test("serve: the web site answers on --http, core dumps are off, and SIGTERM ends it gracefully with exit 0")
     func serveUntilSIGTERM() async throws {
         guard ExternalTool.available("curl") else { return }
         let server = try #require(try await RelayServe.start(arguments: []))
         let page = try await Curl.get(server.baseURL, "/")
         #expect(page.status == 200)
         #expect(page.text.contains("sikkermail-arbejdsskade@gjensidige.dk"))
+        let limits = (try? String(contentsOfFile: "/proc/\(server.process.processIdentifier)/limits", encoding: .utf8)) ?? ""
+        let coreLimit = limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") }?.split(separator: " ") ?? []
+        #expect(coreLimit.dropFirst(4).prefix(2) == ["0", "0"], "core dumps must be off in the gateway: \(coreLimit)")
         let (status, log) = server.stop()
         #expect(status == 0, "\(log)")
         #expect(log.contains("listening"))
@@ -118,7 +121,7 @@ final class RelayServe {
             let port = Int.random(in: 20_000..<60_000)
             let folder = try TemporaryFolder("serve")
             let process = try ChildProcess(
-                RelayProgram.path, ["serve", "--http", "127.0.0.1:\(port)"] + arguments,
+                Relay.binary, ["serve", "--http", "127.0.0.1:\(port)"] + arguments,
                 environment: ["SECUREMAIL_CONFIG": ""], directory: Repository.root.path, standardError: .file(folder.path("stderr")))
             let serve = RelayServe(process: process, port: port, folder: folder)
             for _ in 0..<300 where process.isRunning {

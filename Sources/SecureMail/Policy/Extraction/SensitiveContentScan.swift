@@ -83,6 +83,41 @@ public enum SensitiveContentScan {
         return String(view)
     }
 
+    /// `token` with every digit after the sixth masked in each run of seven or more digits
+    /// (separators `-` and `+` inside a run included): `<a0101901009b@x>` becomes
+    /// `<a010190XXXXb@x>`.
+    ///
+    /// For opaque tokens a sender chooses, such as a Message-ID, where an identity number may be
+    /// glued to letters and the word-bounded scanner (rightly, for prose) does not see it. The
+    /// first six digits stay, as in a finding's masked form, so the token can still be matched
+    /// against the MTA's log by eye.
+    public static func maskingDigitRuns(in token: String) -> String {
+        var scalars = Array(token.unicodeScalars)
+        var start = 0
+        while start < scalars.count {
+            guard ("0"..."9").contains(scalars[start]) else {
+                start += 1
+                continue
+            }
+            var end = start, digits = 0
+            while end < scalars.count, ("0"..."9").contains(scalars[end]) || scalars[end] == "-" || scalars[end] == "+" {
+                if ("0"..."9").contains(scalars[end]) { digits += 1 }
+                end += 1
+            }
+            if digits >= 7 {
+                var seen = 0
+                for index in start..<end where ("0"..."9").contains(scalars[index]) {
+                    seen += 1
+                    if seen > 6 { scalars[index] = "X" }
+                }
+            }
+            start = end
+        }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
     private struct FindingKey: Hashable {
         var kind: FindingKind
         var masked: String

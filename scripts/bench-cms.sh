@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# One process of SecureMail against the openssl CLI, per message, in one run (issue 8):
+#
+#   scripts/bench-cms.sh [--runs N] [--relay PATH] [--sizes "20K 1M 25M"]
+#
+# For each size, one inbound message (signed by the DEMO customer, AES-256-CBC to the DEMO
+# sikkermail certificate, made with the openssl CLI) and one outbound staff mail with a CPR
+# number. Inbound: `securemail-relay inspect MSG --json` (parse, decrypt, verify, route, scan)
+# against `openssl cms -decrypt | openssl cms -verify`. Outbound: `securemail-relay process`
+# (scan, sign, encrypt, hand to a sendmail that discards) against `openssl cms -sign | openssl
+# cms -encrypt`. Median wall time of N runs (default 5) and the peak resident memory of the
+# largest process, written between the bench-cms markers in BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=5 relay=.build/release/securemail-relay sizes="20K 1M 25M"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs="$2"; shift 2 ;;
+        --relay) relay="$2"; shift 2 ;;
+        --sizes) sizes="$2"; shift 2 ;;
+        *) echo "usage: $0 [--runs N] [--relay PATH] [--sizes \"20K 1M 25M\"]" >&2; exit 64 ;;
+    esac
+done
+if [ "$relay" = .build/release/securemail-relay ]; then swift build -c release --product securemail-relay >/dev/null; fi
+chmod 600 certs/*.key.pem
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+printf '#!/bin/sh\nexec cat >/dev/null\n' > "$work/discard"
+chmod 755 "$work/discard"
+"$relay" check-config --print-example \
+    | sed -e "s#\"certs/#\"$PWD/certs/#g" -e "s#^state_directory = .*#state_directory = \"$work/state\"#" \
+          -e "s#^sendmail_path = .*#sendmail_path = \"$work/discard\"#" > "$work/securemail.toml"
+"$relay" certs import certs/demo-customer.pem --config "$work/securemail.toml" >/dev/null
+
+# Message bodies: text for 20K, a random attachment (base64) for the larger sizes.
+make_body() {
+    python3 - "$1" <<'PY'
+import base64, os, sys
+size = {"K": 1024, "M": 1024 * 1024}[sys.argv[1][-1]] * int(sys.argv[1][:-1])
+text = ("Hej, her er billederne af skaden på min bil. " * 8 + "\r\n")
+if size <= 64 * 1024:
+    body = "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text * (size // len(text.encode()))
+else:
+    data = base64.encodebytes(os.urandom(size * 3 // 4)).decode().replace("\n", "\r\n")
+    body = ("Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            + text + "\r\n--b1\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=skade.bin\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n" + data + "--b1--\r\n")
+sys.stdout.write(body)
+PY
+}
+
+# Median seconds and peak RSS (MiB) of a shell command over the runs.
+measure() {
+    python3 - "$runs" "$1" <<'PY'
+import resource, statistics, subprocess, sys, time
+runs, command = int(sys.argv[1]), sys.argv[2]
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    subprocess.run(["bash", "-c", command], check=True, stdout=subprocess.DEVNULL)
+    times.append(time.perf_counter() - start)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"{statistics.median(times):.3f} {peak:.0f}")
+PY
+}
+
+rows=""
+for size in $sizes; do
+    make_body "$size" > "$work/body"
+    { printf 'From: Demo Kunde <kunde@example.dk>\r\nTo: sikkermail@gjensidige.dk\r\nSubject: Til Skade\r\n'; cat "$work/body"; } > "$work/inner"
+    openssl cms -sign -in "$work/inner" -binary -signer certs/demo-customer.pem -inkey certs/demo-customer.key.pem -out "$work/signed"
+    openssl cms -encrypt -in "$work/signed" -binary -aes-256-cbc -from kunde@example.dk -to sikkermail@gjensidige.dk \
+        -subject "..." -out "$work/in-$size.eml" certs/sikkermail.pem
+    { printf 'From: Søren Kjærgaard <soeren.kjaergaard@gjensidige.dk>\r\nTo: kunde@example.dk\r\nSubject: Din sag\r\n'
+      sed '0,/^\r$/s//\r\nDit CPR-nr. 010190-1009.\r/' "$work/body"; } > "$work/out-$size.eml"
+    bytes_in=$(stat -c %s "$work/in-$size.eml") bytes_out=$(stat -c %s "$work/out-$size.eml")
+
+    securemail_in=$(measure "'$relay' inspect '$work/in-$size.eml' --config '$work/securemail.toml' --json")
+    openssl_in=$(measure "openssl cms -decrypt -in '$work/in-$size.eml' -recip certs/sikkermail.pem -inkey certs/sikkermail.key.pem \
+        | openssl cms -verify -CAfile certs/demo-ca.pem -out /dev/null 2>/dev/null")
+    securemail_out=$(measure "'$relay' process --config '$work/securemail.toml' --sender soeren.kjaergaard@gjensidige.dk \
+        --recipient kunde@example.dk < '$work/out-$size.eml'")
+    openssl_out=$(measure "openssl cms -sign -in '$work/out-$size.eml' -binary -signer certs/sikkermail.pem -inkey certs/sikkermail.key.pem \
+        | openssl cms -encrypt -binary -aes-256-cbc -out /dev/null certs/demo-customer.pem")
+    row() { # label bytes securemail openssl
+        set -- "$1" "$2" $3 $4
+        awk -v l="$1" -v b="$2" -v st="$3" -v sm="$4" -v ot="$5" -v om="$6" 'BEGIN {
+            printf "| %s | %d | %.3f | %s | %.3f | %s | %.2f |\n", l, b, st, sm, ot, om, ot / st }'
+    }
+    rows+="$(row "inbound $size" "$bytes_in" "$securemail_in" "$openssl_in")"$'\n'
+    rows+="$(row "outbound $size" "$bytes_out" "$securemail_out" "$openssl_out")"$'\n'
+    echo "$size: inbound securemail $securemail_in, openssl $openssl_in; outbound securemail $securemail_out, openssl $openssl_out"
+done
+
+section=$(cat <<MD
+<!-- bench-cms:begin -->
+## One message, one process: SecureMail against the openssl CLI (\`scripts/bench-cms.sh --runs $runs\`)
+
+Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $relay, $(openssl version | cut -d' ' -f1-2).
+Median wall time of $runs runs; peak RSS is the largest process of the command (MiB).
+Inbound: \`securemail-relay inspect\` (parse, decrypt, verify, route, DLP scan) against
+\`openssl cms -decrypt | openssl cms -verify\`. Outbound: \`securemail-relay process\` (DLP scan,
+sign, encrypt, audit, hand to a discarding sendmail) against \`openssl cms -sign | openssl cms -encrypt\`.
+A ratio above 1 means SecureMail is faster.
+
+| message | bytes | SecureMail s | SecureMail peak MiB | openssl s | openssl peak MiB | openssl s / SecureMail s |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+$rows<!-- bench-cms:end -->
+MD
+)
+python3 - "$section" <<'PY'
+import re, sys
+section = sys.argv[1]
+path = "BENCHMARKS.md"
+text = open(path).read()
+pattern = re.compile(r"<!-- bench-cms:begin -->.*?<!-- bench-cms:end -->", re.S)
+text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
