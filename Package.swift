@@ -73,10 +73,9 @@ let package = Package(
 )
 
 // The libFuzzer executable, built only by scripts/fuzz.sh (SECUREMAIL_FUZZ=1, -sanitize=fuzzer):
-// libFuzzer brings its own main, so an ordinary build could not link it.
+// it needs libFuzzer's runtime, which an ordinary build does not link.
 if ProcessInfo.processInfo.environment["SECUREMAIL_FUZZ"] != nil {
     package.targets.append(
         .executableTarget(
-            name: "securemail-fuzz", dependencies: ["SecureMailFuzzing"], path: "Fuzz",
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+            name: "securemail-fuzz", dependencies: ["SecureMailFuzzing"], path: "Fuzz"))
 }

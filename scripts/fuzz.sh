@@ -8,7 +8,8 @@
 #   cms       CMS SignedData verification, EnvelopedData/AuthEnvelopedData decryption, X.509 parsing
 #
 # Default: all three targets, 3600 s each, one after another (run several invocations for
-# parallel runs). The executable is built with -sanitize=fuzzer,address in .build-fuzz.
+# parallel runs). The executable is built with -sanitize=fuzzer,address in .build-fuzz, linked
+# with lld (gold fails on it).
 # Corpora grow in .state/fuzz/corpus-TARGET, seeded from the test fixtures (the bad-input
 # corpus, the LAMPS samples, the examples) and from CMS made here with the DEMO keys. Crashing
 # inputs land in .state/fuzz/crashes-TARGET/; once fixed, copy them to
@@ -29,7 +30,7 @@ done
 [ "${#targets[@]}" -gt 0 ] || targets=(mime inbound cms)
 
 SECUREMAIL_FUZZ=1 swift build --scratch-path .build-fuzz --product securemail-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -g
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 binary=.build-fuzz/debug/securemail-fuzz
 [ -z "$build_only" ] || exit 0
 
@@ -54,7 +55,7 @@ seed_cms() {
         -inkey certs/demo-customer-ec.key.pem -outform DER -out "$corpus/signed-opaque-ec.der"
     openssl cms -encrypt -binary -aes-256-cbc -in "$work/content" -outform DER -out "$corpus/enveloped-rsa.der" certs/sikkermail.pem
     openssl cms -encrypt -binary -aes-256-gcm -in "$work/content" -outform DER -out "$corpus/authenveloped-rsa.der" certs/sikkermail.pem
-    openssl cms -encrypt -binary -aes-128-cbc -keyopt rsa_padding_mode:oaep -recip certs/sikkermail.pem \
+    openssl cms -encrypt -binary -aes-128-cbc -recip certs/sikkermail.pem -keyopt rsa_padding_mode:oaep \
         -in "$work/content" -outform DER -out "$corpus/enveloped-oaep.der"
     openssl cms -encrypt -binary -aes-256-cbc -in "$work/content" -outform DER -out "$corpus/enveloped-ecdh.der" certs/sikkermail-ec.pem
     openssl x509 -in certs/sikkermail.pem -outform DER -out "$corpus/certificate.der"
