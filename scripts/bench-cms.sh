@@ -34,11 +34,12 @@ chmod 755 "$work/discard"
 "$relay" certs import certs/demo-customer.pem --config "$work/securemail.toml" >/dev/null
 
 # Message bodies: text for 20K, a random attachment (base64) for the larger sizes.
+# The second argument opens the text (the outbound mail's CPR number).
 make_body() {
-    python3 - "$1" <<'PY'
+    python3 - "$1" "${2:-}" <<'PY'
 import base64, os, sys
 size = {"K": 1024, "M": 1024 * 1024}[sys.argv[1][-1]] * int(sys.argv[1][:-1])
-text = ("Hej, her er billederne af skaden på min bil. " * 8 + "\r\n")
+text = sys.argv[2] + ("Hej, her er billederne af skaden på min bil. " * 8 + "\r\n")
 if size <= 64 * 1024:
     body = "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text * (size // len(text.encode()))
 else:
@@ -73,7 +74,7 @@ for size in $sizes; do
     openssl cms -encrypt -in "$work/signed" -binary -aes-256-cbc -from kunde@example.dk -to sikkermail@gjensidige.dk \
         -subject "..." -out "$work/in-$size.eml" certs/sikkermail.pem
     { printf 'From: Søren Kjærgaard <soeren.kjaergaard@gjensidige.dk>\r\nTo: kunde@example.dk\r\nSubject: Din sag\r\n'
-      sed '0,/^\r$/s//\r\nDit CPR-nr. 010190-1009.\r/' "$work/body"; } > "$work/out-$size.eml"
+      make_body "$size" $'Dit CPR-nr. 010190-1009.\r\n'; } > "$work/out-$size.eml"
     bytes_in=$(stat -c %s "$work/in-$size.eml") bytes_out=$(stat -c %s "$work/out-$size.eml")
 
     securemail_in=$(measure "'$relay' inspect '$work/in-$size.eml' --config '$work/securemail.toml' --json")
