@@ -79,7 +79,7 @@ for target in "${targets[@]}"; do
     echo "fuzz.sh: $target for $seconds s; log $state/$target.log"
     status=0
     SECUREMAIL_FUZZ_TARGET="$target" ASAN_OPTIONS=detect_leaks=0 "$binary" "$corpus" \
-        -max_total_time="$seconds" -timeout=60 -rss_limit_mb=3072 -max_len=262144 \
+        -max_total_time="$seconds" -timeout=60 -report_slow_units=60 -rss_limit_mb=3072 -max_len=262144 \
         -artifact_prefix="$crashes/" -print_final_stats=1 > "$state/$target.log" 2>&1 || status=$?
     tail -n 25 "$state/$target.log" | grep -E '^(stat::|Done|#[0-9]+.*DONE|==[0-9]+==ERROR|SUMMARY)' || true
     echo "fuzz.sh: $target exited $status; crashes: $(ls "$crashes" | wc -l)"

@@ -90,7 +90,10 @@ struct HostileCorpus: Sendable {
             let header = try MIMEParser.parse(delivered, limits: inspector.mimeLimits).header
             #expect(header.all("X-SecureMail-Verdict").map(\.value) == [verdict], "\(entry.file): one verdict header, ours")
         }
-        #expect(elapsed < .seconds(2), "\(entry.file) took \(elapsed)")
+        // A hang detector, not a speed test (BENCHMARKS.md has the speed): the suite runs under
+        // AddressSanitizer on two shared cores, where the slowest message has taken 2.6 s
+        // against 0.1 s in a release build.
+        #expect(elapsed < .seconds(30), "\(entry.file) took \(elapsed)")
     }
 }
 
