@@ -110,12 +110,4 @@ A ratio above 1 means SecureMail is faster.
 $rows<!-- bench-cms:end -->
 MD
 )
-python3 - "$section" <<'PY'
-import re, sys
-section = sys.argv[1]
-path = "BENCHMARKS.md"
-text = open(path).read()
-pattern = re.compile(r"<!-- bench-cms:begin -->.*?<!-- bench-cms:end -->", re.S)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+printf '%s\n' "$section" | scripts/benchmark-section.py bench-cms

@@ -47,12 +47,4 @@ measured in the same run with the same threads (PKCS#1 v1.5 signatures with the 
 <!-- bench-pipeline:end -->
 MD
 )
-python3 - "$section" <<'PY'
-import re, sys
-section = sys.argv[1]
-path = "BENCHMARKS.md"
-text = open(path).read()
-pattern = re.compile(r"<!-- bench-pipeline:begin -->.*?<!-- bench-pipeline:end -->", re.S)
-text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+printf '%s\n' "$section" | scripts/benchmark-section.py bench-pipeline

@@ -171,17 +171,5 @@ numbers with 10 digits match too). Mixed mail: findings and unreadable parts: $m
 MD
 )
 
-touch BENCHMARKS.md
-python3 - "$result" <<'PY'
-import re, sys
-section = sys.argv[1]
-text = open("BENCHMARKS.md").read()
-if "<!-- bench-scan:begin -->" in text:
-    text = re.sub(r"<!-- bench-scan:begin -->.*?<!-- bench-scan:end -->", lambda _: section, text, flags=re.S)
-else:
-    if not text.strip():
-        text = "# Benchmarks\n\n"
-    text = text.rstrip("\n") + "\n\n" + section + "\n"
-open("BENCHMARKS.md", "w").write(text)
-PY
+printf '%s\n' "$result" | scripts/benchmark-section.py bench-scan
 echo "$result"
