@@ -26,12 +26,16 @@ final class ChildProcess: @unchecked Sendable {
     enum Termination: Equatable, Sendable {
         case exited(Int32)
         case signalled(Int32)
+        /// The child is gone but its status was collected elsewhere (SIGCHLD ignored, or another
+        /// waitpid in this process): how it ended is unknown.
+        case unknown
 
-        /// A shell's convention: the exit status, or 128 plus the signal.
+        /// A shell's convention: the exit status, or 128 plus the signal; -1 when unknown.
         var shellStatus: Int32 {
             switch self {
             case .exited(let status): status
             case .signalled(let signal): 128 + signal
+            case .unknown: -1
             }
         }
     }
@@ -111,6 +115,10 @@ final class ChildProcess: @unchecked Sendable {
             if let termination { return termination }
             var status: Int32 = 0
             let reaped = waitpid(processIdentifier, &status, WNOHANG)
+            if reaped == -1, errno == ECHILD {
+                termination = .unknown
+                return termination
+            }
             guard reaped == processIdentifier else { return nil }
             let signal = status & 0x7f
             termination = signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)

@@ -73,6 +73,9 @@ public struct SendmailDelivery: NextHopDelivering {
             return .transientFailure(reason: "\(path) did not finish within \(timeout); killed")
         case .signalled(let signal):
             return .transientFailure(reason: "\(path) was killed by signal \(signal)\(detail)")
+        case .unknown:
+            return .transientFailure(
+                reason: "\(path) ended but its exit status was collected elsewhere (is SIGCHLD ignored?); retrying\(detail)")
         case .exited(0):
             if let inputError = completion.inputError {
                 return .transientFailure(reason: "\(path) exited 0 without reading the whole message (\(inputError))")

@@ -83,3 +83,19 @@ struct SendmailDeliveryTests {
         #expect(reason.contains("did not finish"))
     }
 }
+
+/// ChildProcess on its own: a child whose status someone else collected is reported as such.
+struct ChildProcessTests {
+    @Test func aChildReapedElsewhereEndsAsUnknownInsteadOfRunningForEver() throws {
+        let child = try ChildProcess("/bin/true", [])
+        var status: Int32 = 0
+        #expect(waitpid(child.processIdentifier, &status, 0) == child.processIdentifier)
+        #expect(child.wait(seconds: 5) == .unknown)
+        #expect(child.ended?.shellStatus == -1)
+    }
+
+    @Test func exitStatusAndSignalAreReported() throws {
+        #expect(try ChildProcess("/bin/sh", ["-c", "exit 3"]).wait(seconds: 10) == .exited(3))
+        #expect(try ChildProcess("/bin/sh", ["-c", "kill -TERM $$"]).wait(seconds: 10) == .signalled(SIGTERM))
+    }
+}
