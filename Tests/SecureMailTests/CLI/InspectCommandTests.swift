@@ -6,12 +6,10 @@ import Testing
 enum Relay {
     /// The program built beside the test bundle (whatever the build folder), else .build/debug's.
     static var binary: String {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("securemail-relay").path,
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("securemail-relay").path,
-            Repository.root.appendingPathComponent(".build/debug/securemail-relay").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("securemail-relay").path
+        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+        return Repository.root.appendingPathComponent(".build/debug/securemail-relay").path
     }
 
     static func run(_ arguments: [String], input: [UInt8] = [], environment: [String: String] = [:]) throws -> ToolRun {
