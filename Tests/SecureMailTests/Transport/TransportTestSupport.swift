@@ -66,23 +66,46 @@ enum TransportTestError: Error, CustomStringConvertible {
     }
 }
 
-/// A loopback port nothing listens on right now.
+/// Hands out loopback ports below Linux's ephemeral range (32768-60999): a port taken from the
+/// kernel's port 0 can be given to some outgoing connection between the moment it is closed here
+/// and the moment a server binds it, which under a busy test run made servers fail to start.
+/// Each port is handed out once per run, so two tests never race for the same one.
+private let portSequence = PortSequence()
+
+private final class PortSequence: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 20_000 + Int(getpid() % 1_000) * 12
+
+    func take() -> Int {
+        lock.withLock {
+            defer { next = next >= 32_000 ? 20_000 : next + 1 }
+            return next
+        }
+    }
+}
+
+/// A loopback port nothing listens on right now, not handed out before in this run.
 func freePort() throws -> Int {
+    for _ in 0..<1_000 {
+        let port = portSequence.take()
+        if canBind(port: port) { return port }
+    }
+    throw TransportTestError.socket("bind(): no free loopback port between 20000 and 32000")
+}
+
+private func canBind(port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw TransportTestError.socket("socket()") }
+    guard descriptor >= 0 else { return false }
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
         }
     }
-    guard bound else { throw TransportTestError.socket("bind()") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A plain blocking TCP connection for speaking SMTP by hand (pipelining, garbage, timeouts).
@@ -181,18 +204,27 @@ final class SMTPSink: @unchecked Sendable {
 
     /// Starts smtp-sink with extra options (for example ["-f", "RCPT"] to refuse every recipient).
     init(path: String, options: [String] = []) async throws {
-        port = try freePort()
         folder = try TemporaryFolder("smtp-sink")
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.url.path)
         let user = getuid() == 0 ? ["-u", "nobody"] : []
-        process = try ChildProcess(path, user + ["-d", folder.path("message.")] + options + ["127.0.0.1:\(port)", "256"])
-        let port = self.port
-        try await offPool {
-            for _ in 0..<200 {
-                if (try? RawConnection(port: port)) != nil { return }
-                usleep(50_000)
+        let dump = folder.path("message.")
+        (process, port) = try await offPool {
+            var failures: [String] = []
+            for _ in 0..<3 {
+                let port = try freePort()
+                let process = try ChildProcess(path, user + ["-d", dump] + options + ["127.0.0.1:\(port)", "256"])
+                for _ in 0..<400 {
+                    if (try? RawConnection(port: port)) != nil { return (process, port) }
+                    if let ended = process.ended {
+                        failures.append("port \(port): smtp-sink ended (\(ended))")
+                        break
+                    }
+                    usleep(50_000)
+                }
+                if process.isRunning { failures.append("port \(port): smtp-sink did not listen within 20 s") }
+                process.stop(signal: SIGKILL)
             }
-            throw TransportTestError.timedOut("smtp-sink to listen on port \(port)")
+            throw TransportTestError.timedOut("smtp-sink to listen: \(failures.joined(separator: "; "))")
         }
     }
 
