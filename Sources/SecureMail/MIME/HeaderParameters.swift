@@ -18,14 +18,15 @@ enum ParameterList {
     /// Splits `text` at the first `;` outside quotes: the leading value and the parameter text.
     static func splitLeadingValue(_ text: String) -> (String, Substring) {
         var inQuotes = false
-        var index = text.startIndex
-        while index < text.endIndex {
-            let char = text[index]
-            if char == "\"" { inQuotes.toggle() }
-            if char == ";", !inQuotes {
-                return (String(text[..<index]), text[text.index(after: index)...])
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            if scalar == "\"" { inQuotes.toggle() }
+            if scalar == ";", !inQuotes {
+                return (String(scalars[..<index]), Substring(scalars[scalars.index(after: index)...]))
             }
-            index = text.index(after: index)
+            index = scalars.index(after: index)
         }
         return (text, "")
     }
@@ -41,13 +42,13 @@ enum ParameterList {
     /// stray semicolons and RFC 2231 sections out of order are all accepted.
     static func parse(_ text: Substring) -> [MIMEParameter] {
         var raw: [RawParameter] = []
-        let chars = Array(text)
+        let chars = Array(text.unicodeScalars)
         var index = 0
         while index < chars.count {
-            while index < chars.count, chars[index] == ";" || chars[index].isWhitespace { index += 1 }
+            while index < chars.count, chars[index] == ";" || chars[index].properties.isWhitespace { index += 1 }
             let nameStart = index
             while index < chars.count, chars[index] != "=", chars[index] != ";" { index += 1 }
-            let rawName = String(chars[nameStart..<index]).trimmingCharacters(in: .whitespaces)
+            let rawName = String(String.UnicodeScalarView(chars[nameStart..<index])).trimmingSpace()
             guard index < chars.count, chars[index] == "=" else { continue }
             index += 1
             while index < chars.count, chars[index] == " " || chars[index] == "\t" { index += 1 }
@@ -58,7 +59,7 @@ enum ParameterList {
             } else {
                 let valueStart = index
                 while index < chars.count, chars[index] != ";" { index += 1 }
-                value = String(chars[valueStart..<index]).trimmingCharacters(in: .whitespaces)
+                value = String(String.UnicodeScalarView(chars[valueStart..<index])).trimmingSpace()
             }
             guard !rawName.isEmpty else { continue }
             raw.append(splitName(rawName.lowercased(), value: value))
@@ -68,7 +69,7 @@ enum ParameterList {
 
     /// Reads a quoted string whose opening quote was consumed. A closing quote followed by
     /// something other than `;` or the end is taken as a literal quote inside the value.
-    private static func readQuoted(_ chars: [Character], _ index: inout Int) -> String {
+    private static func readQuoted(_ chars: [Unicode.Scalar], _ index: inout Int) -> String {
         var value = ""
         while index < chars.count {
             let char = chars[index]
@@ -76,10 +77,10 @@ enum ParameterList {
                 // Windows paths in filenames use unescaped backslashes; keep them unless they escape a quote or backslash.
                 let next = chars[index + 1]
                 if next == "\"" || next == "\\" {
-                    value.append(next)
+                    value.unicodeScalars.append(next)
                     index += 2
                 } else {
-                    value.append(char)
+                    value.unicodeScalars.append(char)
                     index += 1
                 }
                 continue
@@ -91,11 +92,11 @@ enum ParameterList {
                     index = look
                     return value
                 }
-                value.append(char)
+                value.unicodeScalars.append(char)
                 index += 1
                 continue
             }
-            value.append(char)
+            value.unicodeScalars.append(char)
             index += 1
         }
         return value
@@ -237,8 +238,8 @@ public struct ContentType: Sendable, Hashable {
         let (leading, rest) = ParameterList.splitLeadingValue(headerValue)
         // A comment after the media type ("text/plain (body text)") is legal and ignored.
         let mediaType = (leading.split(separator: "(", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? leading)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let pieces = mediaType.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .trimmingSpaceAndNewlines()
+        let pieces = mediaType.split(separator: "/", maxSplits: 1).map { $0.trimmingSpace().lowercased() }
         guard pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty,
               !pieces[0].contains(" "), !pieces[1].contains(" ") else {
             self = .default
@@ -297,7 +298,7 @@ public struct ContentDisposition: Sendable, Hashable {
     /// Parses a Content-Disposition header value tolerantly.
     public init(headerValue: String) {
         let (leading, rest) = ParameterList.splitLeadingValue(headerValue)
-        let disposition = leading.trimmingCharacters(in: .whitespacesAndNewlines)
+        let disposition = leading.trimmingSpaceAndNewlines()
         self.init(disposition: disposition, parameters: ParameterList.parse(rest))
     }
 

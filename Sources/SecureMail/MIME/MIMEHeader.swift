@@ -41,7 +41,7 @@ public struct MIMEHeaderField: Sendable, Hashable {
             }
         }
         self.name = cleanName
-        self.raw = Self.fold(name: cleanName, value: cleanValue.trimmingCharacters(in: .whitespaces), lineEnding: lineEnding)
+        self.raw = Self.fold(name: cleanName, value: cleanValue.trimmingSpace(), lineEnding: lineEnding)
     }
 
     private static func fold(name: String, value: String, lineEnding: LineEnding) -> [UInt8] {
@@ -113,14 +113,16 @@ public struct MIMEHeaderField: Sendable, Hashable {
 
     /// Whether this field is named `name`, ignoring ASCII case.
     public func hasName(_ name: String) -> Bool {
-        self.name.lowercased() == name.lowercased()
+        self.name.equalsIgnoringCase(name)
     }
 }
 
 /// The ordered header fields of a message or body part.
 public struct MIMEHeader: Sendable, Hashable {
     /// The fields in their original order.
-    public var fields: [MIMEHeaderField]
+    public var fields: [MIMEHeaderField] {
+        didSet { contentType = Self.contentType(of: fields) }
+    }
     /// The line ending for fields added with `append` and `replaceOrAppend`.
     public var lineEnding: LineEnding
 
@@ -129,24 +131,22 @@ public struct MIMEHeader: Sendable, Hashable {
     public init(fields: [MIMEHeaderField] = [], lineEnding: LineEnding? = nil) {
         self.fields = fields
         self.lineEnding = lineEnding ?? fields.lazy.compactMap(\.lineEnding).first ?? .crlf
+        self.contentType = Self.contentType(of: fields)
     }
 
     /// The first field named `name` (case-insensitive).
     public func first(_ name: String) -> MIMEHeaderField? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }
+        fields.first { $0.hasName(name) }
     }
 
     /// Every field named `name` (case-insensitive), in order.
     public func all(_ name: String) -> [MIMEHeaderField] {
-        let lowered = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lowered }
+        fields.filter { $0.hasName(name) }
     }
 
     /// Removes every field named `name` (case-insensitive).
     public mutating func removeAll(named name: String) {
-        let lowered = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lowered }
+        fields.removeAll { $0.hasName(name) }
     }
 
     /// Removes every field for which `predicate` is true.
@@ -170,8 +170,7 @@ public struct MIMEHeader: Sendable, Hashable {
     /// or appends it when there is none.
     public mutating func replaceOrAppend(name: String, value: String) {
         let field = MIMEHeaderField(name: name, value: value, lineEnding: lineEnding)
-        let lowered = name.lowercased()
-        guard let index = fields.firstIndex(where: { $0.name.lowercased() == lowered }) else {
+        guard let index = fields.firstIndex(where: { $0.hasName(name) }) else {
             terminateLastField()
             fields.append(field)
             return
@@ -179,7 +178,7 @@ public struct MIMEHeader: Sendable, Hashable {
         fields[index] = field
         var position = fields.index(after: index)
         while position < fields.endIndex {
-            if fields[position].name.lowercased() == lowered {
+            if fields[position].hasName(name) {
                 fields.remove(at: position)
             } else {
                 position = fields.index(after: position)
@@ -196,9 +195,12 @@ public struct MIMEHeader: Sendable, Hashable {
     /// The exact bytes of all fields, in order.
     public var raw: [UInt8] { fields.flatMap(\.raw) }
 
-    /// The Content-Type, or the RFC 2045 default `text/plain; charset=us-ascii` when absent or invalid.
-    public var contentType: ContentType {
-        first("Content-Type").map { ContentType(headerValue: $0.value) } ?? .default
+    /// The Content-Type, or the RFC 2045 default `text/plain; charset=us-ascii` when absent or
+    /// invalid. Kept parsed: unwrapping and extraction ask for it many times per part.
+    public private(set) var contentType: ContentType
+
+    private static func contentType(of fields: [MIMEHeaderField]) -> ContentType {
+        fields.first { $0.hasName("Content-Type") }.map { ContentType(headerValue: $0.value) } ?? .default
     }
 
     /// The Content-Transfer-Encoding, 7bit when absent.

@@ -30,7 +30,7 @@ public enum TransferEncoding: Sendable, Hashable {
         let token = headerValue
             .split(whereSeparator: { $0 == ";" || $0 == " " || $0 == "\t" || $0 == "(" })
             .first
-            .map { $0.trimmingCharacters(in: ["\"", "'"]).lowercased() } ?? ""
+            .map { token in token.trimmed { $0 == "\"" || $0 == "'" }.lowercased() } ?? ""
         switch token {
         case "", "7bit", "7-bit": self = .sevenBit
         case "8bit", "8-bit": self = .eightBit
@@ -91,69 +91,117 @@ public enum Base64 {
     /// Decodes base64, skipping whitespace, padding and any byte outside the alphabet;
     /// a final incomplete group yields the bytes it fully determines.
     public static func decode(_ bytes: some Sequence<UInt8>) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.underestimatedCount * 3 / 4)
-        var accumulator: UInt32 = 0
-        var count = 0
-        func flushPartial() {
-            if count == 2 {
-                output.append(UInt8(truncatingIfNeeded: accumulator >> 4))
-            } else if count == 3 {
-                output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
-                output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
-            }
-            accumulator = 0
-            count = 0
-        }
-        for byte in bytes {
-            if byte == UInt8(ascii: "=") {
-                // Padding ends a group early; base64 chunks glued together then decode one after another.
+        if let decoded = bytes.withContiguousStorageIfAvailable(decode(buffer:)) { return decoded }
+        return Array(bytes).withUnsafeBufferPointer(decode(buffer:))
+    }
+
+    /// Writes straight into an array of the largest size the input can give: bodies are
+    /// decoded once per message and part, and appending byte by byte was a measurable share
+    /// of processing a message. Whole groups of four alphabet bytes, the common case between
+    /// line breaks, take the fast path.
+    private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        values.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { output, initialized in
+                var written = 0
+                var accumulator: UInt32 = 0
+                var pending = 0
+                func flushPartial() {
+                    if pending == 2 {
+                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
+                        written += 1
+                    } else if pending == 3 {
+                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
+                        output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
+                        written += 2
+                    }
+                    accumulator = 0
+                    pending = 0
+                }
+                var index = 0
+                while index < input.count {
+                    if pending == 0, index + 4 <= input.count {
+                        let a = table[Int(input[index])], b = table[Int(input[index + 1])]
+                        let c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
+                        if (a | b | c | d) < 64 {
+                            let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                            output[written] = UInt8(truncatingIfNeeded: group >> 16)
+                            output[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                            output[written + 2] = UInt8(truncatingIfNeeded: group)
+                            written += 3
+                            index += 4
+                            continue
+                        }
+                    }
+                    let byte = input[index]
+                    index += 1
+                    if byte == UInt8(ascii: "=") {
+                        // Padding ends a group early; base64 chunks glued together then decode one after another.
+                        flushPartial()
+                        continue
+                    }
+                    let value = table[Int(byte)]
+                    if value == 0xFF { continue }
+                    accumulator = (accumulator << 6) | UInt32(value)
+                    pending += 1
+                    if pending == 4 {
+                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
+                        output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
+                        output[written + 2] = UInt8(truncatingIfNeeded: accumulator)
+                        written += 3
+                        accumulator = 0
+                        pending = 0
+                    }
+                }
                 flushPartial()
-                continue
-            }
-            let value = values[Int(byte)]
-            if value == 0xFF { continue }
-            accumulator = (accumulator << 6) | UInt32(value)
-            count += 1
-            if count == 4 {
-                output.append(UInt8(truncatingIfNeeded: accumulator >> 16))
-                output.append(UInt8(truncatingIfNeeded: accumulator >> 8))
-                output.append(UInt8(truncatingIfNeeded: accumulator))
-                accumulator = 0
-                count = 0
+                initialized = written
             }
         }
-        flushPartial()
-        return output
     }
 
     /// Encodes to base64 in lines of at most `lineLength` characters (76 by default), each
     /// ended by `lineEnding`. Pass nil as `lineEnding` for a single unbroken line.
     public static func encode(_ bytes: [UInt8], lineEnding: LineEnding? = .crlf, lineLength: Int = 76) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 4 / 3 + bytes.count / 38 + 8)
-        var column = 0
         let wrap = max(4, lineLength - lineLength % 4)
-        var index = 0
-        while index < bytes.count {
-            let remaining = bytes.count - index
-            let b0 = UInt32(bytes[index])
-            let b1 = remaining > 1 ? UInt32(bytes[index + 1]) : 0
-            let b2 = remaining > 2 ? UInt32(bytes[index + 2]) : 0
-            let group = (b0 << 16) | (b1 << 8) | b2
-            output.append(alphabet[Int((group >> 18) & 63)])
-            output.append(alphabet[Int((group >> 12) & 63)])
-            output.append(remaining > 1 ? alphabet[Int((group >> 6) & 63)] : UInt8(ascii: "="))
-            output.append(remaining > 2 ? alphabet[Int(group & 63)] : UInt8(ascii: "="))
-            index += 3
-            column += 4
-            if let lineEnding, column >= wrap, index < bytes.count {
-                output += lineEnding.bytes
-                column = 0
+        let ending = lineEnding?.bytes ?? []
+        let groups = (bytes.count + 2) / 3
+        let breaks = lineEnding == nil || groups == 0 ? 0 : (groups * 4 + wrap - 1) / wrap
+        return bytes.withUnsafeBufferPointer { input in
+            alphabet.withUnsafeBufferPointer { letters in
+                [UInt8](unsafeUninitializedCapacity: groups * 4 + breaks * ending.count) { output, initialized in
+                    var written = 0
+                    var column = 0
+                    var index = 0
+                    while index < input.count {
+                        let remaining = input.count - index
+                        let b0 = UInt32(input[index])
+                        let b1 = remaining > 1 ? UInt32(input[index + 1]) : 0
+                        let b2 = remaining > 2 ? UInt32(input[index + 2]) : 0
+                        let group = (b0 << 16) | (b1 << 8) | b2
+                        output[written] = letters[Int((group >> 18) & 63)]
+                        output[written + 1] = letters[Int((group >> 12) & 63)]
+                        output[written + 2] = remaining > 1 ? letters[Int((group >> 6) & 63)] : UInt8(ascii: "=")
+                        output[written + 3] = remaining > 2 ? letters[Int(group & 63)] : UInt8(ascii: "=")
+                        written += 4
+                        index += 3
+                        column += 4
+                        if lineEnding != nil, column >= wrap, index < input.count {
+                            for byte in ending {
+                                output[written] = byte
+                                written += 1
+                            }
+                            column = 0
+                        }
+                    }
+                    if lineEnding != nil, !input.isEmpty {
+                        for byte in ending {
+                            output[written] = byte
+                            written += 1
+                        }
+                    }
+                    initialized = written
+                }
             }
         }
-        if let lineEnding, !bytes.isEmpty { output += lineEnding.bytes }
-        return output
     }
 }
 

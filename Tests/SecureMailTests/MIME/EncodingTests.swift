@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SecureMail
 
@@ -79,6 +80,65 @@ struct TransferEncodingTests {
         #expect(Base64.decode("Zm8".bytes) == "fo".bytes)
         #expect(Base64.decode("Z".bytes) == [])
         #expect(Base64.decode("Zm8=Zm8=".bytes) == "fofo".bytes)
+    }
+
+    /// The decoder's fast path (whole groups of four) must agree with the plain definition on
+    /// input full of line breaks, padding, base64url letters and garbage in every position.
+    @Test(arguments: 0..<40)
+    func base64DecodeAgreesWithTheByteAtATimeDefinition(seed: Int) {
+        let noise = Array("AZaz09+/-_=\r\n \t*!\u{0}".utf8) + [0x80, 0xFF]
+        var state = UInt32(seed * 7919 + 1)
+        let input: [UInt8] = (0..<(seed * 37)).map { _ in
+            state = state &* 1_103_515_245 &+ 12345
+            let pick = Int(state >> 16)
+            return pick % 3 == 0 ? noise[pick % noise.count] : Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)[pick % 64]
+        }
+        #expect(Base64.decode(input) == referenceBase64Decode(input))
+        #expect(Base64.decode(input[...]) == referenceBase64Decode(input))
+        #expect(Base64.decode(input.lazy.map { $0 }) == referenceBase64Decode(input))
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 56, 57, 58, 75, 76, 77, 300])
+    func base64EncodeAgreesWithFoundation(count: Int) {
+        let bytes = sampleBytes(count)
+        let expected = Data(bytes).base64EncodedString()
+        #expect(String(decoding: Base64.encode(bytes, lineEnding: nil), as: UTF8.self) == expected)
+        for width in [4, 8, 64, 76] {
+            let lines = String(decoding: Base64.encode(bytes, lineEnding: .lf, lineLength: width), as: UTF8.self)
+            #expect(lines.replacingOccurrences(of: "\n", with: "") == expected)
+            #expect(count == 0 ? lines.isEmpty : lines.hasSuffix("\n"))
+            #expect(lines.split(separator: "\n").allSatisfy { $0.count <= width })
+        }
+    }
+
+    private func referenceBase64Decode(_ bytes: [UInt8]) -> [UInt8] {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var output: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var count = 0
+        func flush() {
+            if count == 2 { output.append(UInt8(truncatingIfNeeded: accumulator >> 4)) }
+            if count == 3 { output += [UInt8(truncatingIfNeeded: accumulator >> 10), UInt8(truncatingIfNeeded: accumulator >> 2)] }
+            accumulator = 0
+            count = 0
+        }
+        for byte in bytes {
+            if byte == UInt8(ascii: "=") { flush(); continue }
+            let value: Int
+            if let index = alphabet.firstIndex(of: byte) { value = index }
+            else if byte == UInt8(ascii: "-") { value = 62 }
+            else if byte == UInt8(ascii: "_") { value = 63 }
+            else { continue }
+            accumulator = accumulator << 6 | UInt32(value)
+            count += 1
+            if count == 4 {
+                output += [UInt8(truncatingIfNeeded: accumulator >> 16), UInt8(truncatingIfNeeded: accumulator >> 8), UInt8(truncatingIfNeeded: accumulator)]
+                accumulator = 0
+                count = 0
+            }
+        }
+        flush()
+        return output
     }
 
     @Test func quotedPrintableDecoding() {

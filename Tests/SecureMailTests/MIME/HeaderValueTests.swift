@@ -218,3 +218,39 @@ struct HeaderFieldTests {
         #expect(TransferEncoding(headerValue: "") == .sevenBit)
     }
 }
+
+/// The header parser's own trimming and name comparison stand in for Foundation's
+/// `trimmingCharacters(in:)` and `lowercased() ==`; they must give the same answers.
+@Suite("Header text helpers")
+struct HeaderTextHelperTests {
+    static let samples = [
+        "", " ", "\t\r\n", "text/plain", "  text/plain  ", "\ttext\t", "\u{A0}nbsp\u{A0}", "\u{3000}ideographic\u{3000}",
+        "\u{2028}line\u{2029}", "\u{85}nel\u{85}", "\r\nfolded\r\n", " a b ", "\u{200B}zero width\u{200B}", "æøå ", " \u{1F600} ",
+    ]
+
+    @Test(arguments: samples)
+    func trimmingMatchesFoundation(text: String) {
+        #expect(text.trimmingSpace() == text.trimmingCharacters(in: .whitespaces))
+        #expect(text.trimmingSpaceAndNewlines() == text.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(Substring(text).trimmingSpace() == text.trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test func everyBasicPlaneScalarIsClassifiedAsFoundationDoes() {
+        let differing = (0...0xFFFF).compactMap(Unicode.Scalar.init).filter { scalar in
+            let text = "x\(scalar)"
+            return text.trimmingSpace() != text.trimmingCharacters(in: .whitespaces)
+                || text.trimmingSpaceAndNewlines() != text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(differing.isEmpty, "differ: \(differing.map { String($0.value, radix: 16) })")
+    }
+
+    @Test func nameComparisonMatchesLowercasing() {
+        let names = ["Content-Type", "content-type", "CONTENT-TYPE", "Content-Typ", "Content-Typee", "", "Ä-Header", "ä-header",
+                     "\u{212A}", "k", "K", "x-\u{130}", "x-i\u{307}", "Subject", "SUBJECT", "Sübject", "SÜBJECT"]
+        for left in names {
+            for right in names {
+                #expect(left.equalsIgnoringCase(right) == (left.lowercased() == right.lowercased()), "\(left) vs \(right)")
+            }
+        }
+    }
+}
