@@ -45,7 +45,7 @@ enum ParameterList {
         let chars = Array(text.unicodeScalars)
         var index = 0
         while index < chars.count {
-            while index < chars.count, chars[index] == ";" || chars[index].properties.isWhitespace { index += 1 }
+            while index < chars.count, chars[index] == ";" || chars[index].isWhiteSpace { index += 1 }
             let nameStart = index
             while index < chars.count, chars[index] != "=", chars[index] != ";" { index += 1 }
             let rawName = String(String.UnicodeScalarView(chars[nameStart..<index])).trimmingSpace()

@@ -121,7 +121,7 @@ public struct MIMEHeaderField: Sendable, Hashable {
 public struct MIMEHeader: Sendable, Hashable {
     /// The fields in their original order.
     public var fields: [MIMEHeaderField] {
-        didSet { contentType = Self.contentType(of: fields) }
+        didSet { refreshContentType() }
     }
     /// The line ending for fields added with `append` and `replaceOrAppend`.
     public var lineEnding: LineEnding
@@ -131,7 +131,7 @@ public struct MIMEHeader: Sendable, Hashable {
     public init(fields: [MIMEHeaderField] = [], lineEnding: LineEnding? = nil) {
         self.fields = fields
         self.lineEnding = lineEnding ?? fields.lazy.compactMap(\.lineEnding).first ?? .crlf
-        self.contentType = Self.contentType(of: fields)
+        self.parsedContentType = ParsedContentType(of: fields.first { $0.hasName("Content-Type") })
     }
 
     /// The first field named `name` (case-insensitive).
@@ -195,12 +195,28 @@ public struct MIMEHeader: Sendable, Hashable {
     /// The exact bytes of all fields, in order.
     public var raw: [UInt8] { fields.flatMap(\.raw) }
 
-    /// The Content-Type, or the RFC 2045 default `text/plain; charset=us-ascii` when absent or
-    /// invalid. Kept parsed: unwrapping and extraction ask for it many times per part.
-    public private(set) var contentType: ContentType
+    /// The Content-Type, or the RFC 2045 default `text/plain; charset=us-ascii` when absent or invalid.
+    public var contentType: ContentType { parsedContentType.value }
 
-    private static func contentType(of fields: [MIMEHeaderField]) -> ContentType {
-        fields.first { $0.hasName("Content-Type") }.map { ContentType(headerValue: $0.value) } ?? .default
+    /// The Content-Type kept parsed, with the field it was parsed from: unwrapping and
+    /// extraction ask for it many times per part, and most changes to a header (status fields
+    /// added, foreign fields removed) leave it alone, so it is parsed again only when its
+    /// field changed.
+    private var parsedContentType: ParsedContentType
+
+    private struct ParsedContentType: Sendable, Hashable {
+        var field: [UInt8]?
+        var value: ContentType
+
+        init(of field: MIMEHeaderField?) {
+            self.field = field?.raw
+            self.value = field.map { ContentType(headerValue: $0.value) } ?? .default
+        }
+    }
+
+    private mutating func refreshContentType() {
+        let field = fields.first { $0.hasName("Content-Type") }
+        if field?.raw != parsedContentType.field { parsedContentType = ParsedContentType(of: field) }
     }
 
     /// The Content-Transfer-Encoding, 7bit when absent.

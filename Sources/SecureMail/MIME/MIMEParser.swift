@@ -65,6 +65,8 @@ public enum MIMEParser {
 
 private final class PartNode {
     var fields: [MIMEHeaderField] = []
+    /// The header made from `fields` once they are complete, when the body starts.
+    var header: MIMEHeader?
     var terminator = 0..<0
     var bodyRange = 0..<0
     var multipart: MultipartNode?
@@ -232,6 +234,7 @@ private struct Parser {
     mutating func startBody(_ node: PartNode, at start: Int) throws -> State {
         position = start
         let header = MIMEHeader(fields: node.fields)
+        node.header = header
         let contentType = header.contentType
         if contentType.isMultipart, let boundary = contentType.boundary, !boundary.isEmpty {
             try checkDepth()
@@ -354,6 +357,6 @@ private struct Parser {
         } else {
             body = .single(Array(bytes[node.bodyRange]))
         }
-        return MIMEPart(header: MIMEHeader(fields: node.fields), body: body, headerTerminator: Array(bytes[node.terminator]))
+        return MIMEPart(header: node.header ?? MIMEHeader(fields: node.fields), body: body, headerTerminator: Array(bytes[node.terminator]))
     }
 }

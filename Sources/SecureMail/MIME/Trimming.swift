@@ -26,6 +26,12 @@ extension Unicode.Scalar {
         return value == 0x200B || properties.generalCategory == .spaceSeparator
     }
 
+    /// Unicode's White_Space property, answered for ASCII without a property lookup.
+    var isWhiteSpace: Bool {
+        if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
+        return properties.isWhitespace
+    }
+
     /// `isSpaceOrTab`, or a line break: U+000A to U+000D, NEL, LINE and PARAGRAPH SEPARATOR.
     var isSpaceOrNewline: Bool {
         if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
