@@ -286,20 +286,26 @@ public enum QuotedPrintable {
         output.reserveCapacity(bytes.count + bytes.count / 8)
         var line: [UInt8] = []
         let maxLine = 76
+        let ending = lineEnding.bytes
 
         func flushSoft() {
             output += line
             output.append(UInt8(ascii: "="))
-            output += lineEnding.bytes
+            output += ending
             line.removeAll(keepingCapacity: true)
         }
-        func append(_ piece: [UInt8]) {
+        // One byte as itself or as `=XX`, without allocating: this runs for every byte of every
+        // 8-bit text part that is signed.
+        func appendLiteral(_ byte: UInt8) {
             // Keep room for the '=' of a soft break.
-            if line.count + piece.count > maxLine - 1 { flushSoft() }
-            line += piece
+            if line.count + 1 > maxLine - 1 { flushSoft() }
+            line.append(byte)
         }
-        func escaped(_ byte: UInt8) -> [UInt8] {
-            [UInt8(ascii: "="), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+        func appendEscaped(_ byte: UInt8) {
+            if line.count + 3 > maxLine - 1 { flushSoft() }
+            line.append(UInt8(ascii: "="))
+            line.append(hexDigits[Int(byte >> 4)])
+            line.append(hexDigits[Int(byte & 0x0F)])
         }
 
         var index = 0
@@ -307,7 +313,7 @@ public enum QuotedPrintable {
             let byte = bytes[index]
             if isText, byte == 0x0A || (byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
                 output += line
-                output += lineEnding.bytes
+                output += ending
                 line.removeAll(keepingCapacity: true)
                 index += byte == 0x0D ? 2 : 1
                 continue
@@ -325,20 +331,20 @@ public enum QuotedPrintable {
             case 0x20, 0x09:
                 // Whitespace at the end of a line, or where a soft break would leave it trailing, is encoded.
                 if nextIsLineEnd || line.count + 1 > maxLine - 2 {
-                    append(escaped(byte))
+                    appendEscaped(byte)
                 } else {
-                    append([byte])
+                    appendLiteral(byte)
                 }
             case UInt8(ascii: "="):
-                append(escaped(byte))
+                appendEscaped(byte)
             case UInt8(ascii: ".") where atLineStart:
-                append(escaped(byte))
+                appendEscaped(byte)
             case _ where startsFrom:
-                append(escaped(byte))
+                appendEscaped(byte)
             case 0x21...0x7E:
-                append([byte])
+                appendLiteral(byte)
             default:
-                append(escaped(byte))
+                appendEscaped(byte)
             }
             index += 1
         }
