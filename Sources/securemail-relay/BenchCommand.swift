@@ -4,6 +4,7 @@ import SecureMail
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Run every message in DIR through the pipeline N times on all cores; report messages/s, MB/s and the ratio to RSA-2048's limit.",
         discussion: """
             Inbound: parse, unwrap, decrypt, verify, route and build the delivered message. Outbound: parse, scan, \

@@ -4,6 +4,7 @@ import SecureMail
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Unwrap, decrypt and verify a message, and report on it. Changes nothing.",
         discussion: """
             Decrypts with the configured mailbox keys and any --key; verifies against the configured trust \

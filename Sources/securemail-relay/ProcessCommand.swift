@@ -4,6 +4,7 @@ import SecureMail
 
 struct Process: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "process",
         abstract: "Pipe mode: process one message from standard input and re-inject the result.",
         discussion: """
             Exit status (sysexits, as Postfix's pipe(8) reads it): 0 re-injected or durably quarantined; 75 anything \

@@ -4,6 +4,7 @@ import SecureMail
 
 struct Route: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "route",
         abstract: "Show where a Subject would be routed for a secure mailbox, and why.",
         discussion: "SUBJECT may contain RFC 2047 encoded words and folding, as in a Subject header.")
 

@@ -4,6 +4,7 @@ import SecureMail
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "scan",
         abstract: "Report the sensitive data (DLP findings) in a message or a plain text file. Changes nothing.",
         discussion: """
             FILE is read as a message (RFC 5322) when it starts with a mail header, else as plain text \

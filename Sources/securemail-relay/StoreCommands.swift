@@ -150,6 +150,7 @@ struct CertsRemove: AsyncParsableCommand {
 
 struct Quarantine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "quarantine",
         abstract: "List, show, release or delete quarantined messages.",
         subcommands: [QuarantineList.self, QuarantineShow.self, QuarantineRelease.self, QuarantineDelete.self])
 }
@@ -321,7 +322,7 @@ func loadSealer(_ configuration: GatewayConfiguration) throws -> CMSQuarantineSe
 // MARK: audit and retention
 
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Read the audit log.", subcommands: [AuditList.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Read the audit log.", subcommands: [AuditList.self])
 }
 
 /// What `audit list --json` prints: one row per message and outcome, never content.
@@ -391,6 +392,7 @@ struct AuditList: AsyncParsableCommand {
 
 struct Purge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "purge",
         abstract: "Delete quarantined mail and audit rows older than the configured retention.")
     @OptionGroup var configurationOptions: ConfigurationOptions
 
