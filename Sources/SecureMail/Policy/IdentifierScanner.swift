@@ -1,5 +1,9 @@
 /// Finds Danish, Swedish and Norwegian identity numbers in text in one pass over its
-/// Unicode scalars, validating each candidate (DESIGN.md §5).
+/// UTF-8 bytes, validating each candidate (DESIGN.md §5).
+///
+/// The pass skips to the next ASCII digit eight bytes at a time; only around a digit run
+/// is the text decoded into Unicode scalars (`PhraseWindow`: the 49 scalars before it, for
+/// the cue words, and the phrase itself), and the rules below run on that window.
 ///
 /// A candidate is a *number phrase*: digit groups joined by single hyphens, plus signs or
 /// spaces. The phrase must stand alone: no letter or digit touching it, not introduced by
@@ -28,6 +32,37 @@
 /// - NO fødselsnummer (also `DDMMYY IIIKK`): both control digits and the date must hold;
 ///   high with an identity cue, medium otherwise.
 struct IdentifierScanner {
+    /// Valid UTF-8 (a `String`'s storage).
+    let text: UnsafeBufferPointer<UInt8>
+
+    /// Every validated identifier in the text, in order of appearance; offsets in scalars.
+    func findings(location: String) -> [Finding] {
+        var found: [Finding] = []
+        var offsets = ScalarOffsets(text)
+        var window = PhraseWindow()
+        var position = 0
+        while let digit = UTF8Scanning.firstDigit(in: text, from: position) {
+            window.load(text, digit: digit)
+            let phrase = window.readPhrase(from: window.digitIndex)
+            position = window.byteOffsets[phrase.end]
+            guard phrase.standsAlone else { continue }
+            for unit in phrase.units {
+                guard var finding = window.evaluate(unit, location: location), let start = unit.groups.first?.start else {
+                    continue
+                }
+                finding.offset = offsets.scalars(before: window.byteOffsets[start])
+                found.append(finding)
+            }
+        }
+        return found
+    }
+}
+
+/// The scalars around one digit run: up to `contextWindow` + 1 before it (the cue words and
+/// the boundary before the first), the number phrase, and the two scalars after it that the
+/// phrase rules look at. Every index the rules read lies inside, so they see what they would
+/// see in the whole text.
+struct PhraseWindow {
     private enum Country { case denmark, sweden, norway }
     private enum Context {
         case none
@@ -71,46 +106,75 @@ struct IdentifierScanner {
         return identity.map { Cue($0.0, .identity($0.1)) } + otherNumber.map { Cue($0, .otherNumber) }
     }()
 
-    private static let contextWindow = 48
-
-    let scalars: [Unicode.Scalar]
-
-    /// Every validated identifier in `scalars`, in order of appearance.
-    func findings(location: String) -> [Finding] {
-        var found: [Finding] = []
-        var index = 0
-        let count = scalars.count
-        while index < count {
-            guard isDigit(scalars[index]) else { index += 1; continue }
-            let phrase = readPhrase(from: index)
-            index = phrase.end
-            guard phrase.standsAlone else { continue }
-            for unit in phrase.units {
-                if let finding = evaluate(unit, location: location) { found.append(finding) }
-            }
-        }
-        return found
+    /// Cues by their first scalar (all start with an ASCII letter), in list order: the first
+    /// cue that matches wins, and only cues with the right first letter can match.
+    private static let cuesByFirstScalar: [[Cue]] = (0..<128).map { value in
+        cues.filter { $0.scalars.first == UInt32(value) }
     }
 
-    private struct Group {
+    private static let contextWindow = 48
+
+    /// The decoded scalars, and for each the offset of its first byte in the text (one more
+    /// entry: the offset just after the last scalar).
+    private(set) var scalars: [Unicode.Scalar] = []
+    private(set) var byteOffsets: [Int] = []
+    /// The index in `scalars` of the digit the window was loaded for.
+    private(set) var digitIndex = 0
+
+    /// Decodes the window for the digit at byte `digit`, reusing the arrays' storage.
+    mutating func load(_ text: UnsafeBufferPointer<UInt8>, digit: Int) {
+        scalars.removeAll(keepingCapacity: true)
+        byteOffsets.removeAll(keepingCapacity: true)
+        var start = digit
+        var before = 0
+        while start > 0, before <= Self.contextWindow {
+            start = UTF8Scanning.previousScalarStart(text, before: start)
+            before += 1
+        }
+        var position = start
+        func append() {
+            let (scalar, next) = UTF8Scanning.decode(text, at: position)
+            scalars.append(scalar)
+            byteOffsets.append(position)
+            position = next
+        }
+        while position < digit { append() }
+        digitIndex = scalars.count
+        // The phrase: digit runs joined by one scalar that `readPhrase` may continue over,
+        // then the scalar after the phrase and the one after that.
+        while position < text.count {
+            while position < text.count, text[position] &- 0x30 < 10 { append() }
+            guard position < text.count else { break }
+            append()
+            let joiner = scalars[scalars.count - 1]
+            guard position < text.count else { break }
+            let next = UTF8Scanning.decode(text, at: position).scalar
+            if isDigit(next), isHyphen(joiner) || joiner == "+" || isSpace(joiner) || isForeignJoiner(joiner) { continue }
+            append()
+            break
+        }
+        byteOffsets.append(position)
+    }
+
+    struct Group {
         let start: Int
         let end: Int
         var length: Int { end - start }
     }
 
     /// Digit groups joined by hyphens or `+`; a unit is delimited by spaces.
-    private struct Unit {
+    struct Unit {
         var groups: [Group]
         var joiners: [Unicode.Scalar]
     }
 
-    private struct Phrase {
+    struct Phrase {
         var units: [Unit]
         var end: Int
         var standsAlone: Bool
     }
 
-    private func readPhrase(from start: Int) -> Phrase {
+    func readPhrase(from start: Int) -> Phrase {
         let count = scalars.count
         var standsAlone = true
         if start > 0 {
@@ -175,7 +239,8 @@ struct IdentifierScanner {
         return values
     }
 
-    private func evaluate(_ unit: Unit, location: String) -> Finding? {
+    /// The finding for one unit, with `offset` in window scalars (the caller converts it).
+    func evaluate(_ unit: Unit, location: String) -> Finding? {
         let lengths = unit.groups.map(\.length)
         guard hasIdentifierShape(unit), let start = unit.groups.first?.start else { return nil }
         let joiner = unit.joiners.first
@@ -246,8 +311,11 @@ struct IdentifierScanner {
         var position = start - 1
         while position >= lowest {
             if position == 0 || !isWordScalar(scalars[position - 1]) {
-                for cue in Self.cues where matches(cue.scalars, at: position, limit: start) {
-                    return cue.context
+                let first = lowercased(scalars[position])
+                if first < 128 {
+                    for cue in Self.cuesByFirstScalar[Int(first)] where matches(cue.scalars, at: position, limit: start) {
+                        return cue.context
+                    }
                 }
             }
             position -= 1

@@ -13,68 +13,117 @@
 ///
 /// Sentences end at `.`, `!`, `?`, `;`, `•` and blank lines; a full stop after an
 /// abbreviation (`f.eks.`, `art.`, `bl.a.`), a single letter or a number does not end one.
+///
+/// The text is read as UTF-8 bytes in one pass: a word's lower-cased bytes go into one
+/// buffer reused for the whole sentence, tokens are ranges into it, and each word is looked
+/// up once in a `WordTable` (no allocation, no `Hasher`). A sentence is evaluated against
+/// the lexicon only when it holds a word that can tie it to a person (an anchor, capital
+/// `I` or `her`): without one it can yield nothing, whatever else it says.
 struct SpecialCategoryDetector: Sendable {
     static let shared = SpecialCategoryDetector()
 
-    /// A lower-cased word as UTF-8: compared byte-wise, which is exact because both sides
-    /// are lower-cased the same way.
-    private typealias Word = [UInt8]
+    private let lexicon = CompiledLexicon()
 
-    private enum Mode: Sendable { case exact, prefix, suffix, contains }
-
-    private enum Role: Sendable {
-        case term(FindingKind)
-        case unionName
-        case membership
-        case anchor
-        case suppressor(unlessNext: Set<Word>)
+    /// One finding per category found in `text` (valid UTF-8): the highest confidence seen,
+    /// at the offset (in Unicode scalars) of the first sentence that showed it.
+    func findings(in text: UnsafeBufferPointer<UInt8>, location: String) -> [Finding] {
+        lexicon.withView { lexicon in
+            var scan = SentenceScan(lexicon: lexicon, text: text, location: location)
+            defer { scan.release() }
+            scan.run()
+            return scan.found
+        }
     }
+}
 
-    private struct Pattern: Sendable {
-        let words: [Word]
-        let mode: Mode
-        let lowercaseOnly: Bool
-        let role: Role
-    }
+private enum Mode: UInt8, Sendable { case exact, prefix, suffix, contains }
 
-    private struct Token {
-        let word: Word
-        let scalarCount: Int
-        let start: Int
-        let capitalized: Bool
-        let isCapitalI: Bool
-        let isInsuranceWord: Bool
-    }
+private enum Role: UInt8, Sendable { case term, unionName, membership, anchor, suppressor }
 
-    /// Patterns whose first word must match whole, keyed by that word.
-    private let byFirstWord: [Word: [Pattern]]
-    /// Single-word prefix patterns, keyed by their first three bytes (packed, see `head(of:)`).
-    private let prefixByHead: [UInt32: [Pattern]]
-    /// Single-word suffix and contains patterns (few), tried against every longer word.
-    private let inner: [Pattern]
-    private let englishFunctionWords: Set<Word>
-    private let abbreviations: Set<Word>
+/// One lexicon entry, as plain values (no references: reading it costs no reference counting).
+private struct PatternRecord: Sendable {
+    /// Offset in `ids` of the ids of the words but the last (and of the last when exact).
+    var wordIds: Int32
+    var wordCount: Int32
+    /// Offset and length in `bytes` of the last word.
+    var lastWord: Int32
+    var lastLength: Int32
+    /// Offset and count in `ids` of the words after which a suppressor does not suppress.
+    var unlessNext: Int32
+    var unlessNextCount: Int32
+    var mode: Mode
+    var role: Role
+    /// The category of a term (unused for other roles).
+    var kind: FindingKind
+    var lowercaseOnly: Bool
+}
 
-    private static let anchorDistance = 12
-    private static let closeDistance = 6
-    private static let headLength = 3
+/// A word of the sentence being read: ranges into the text and into the folded bytes.
+private struct Token {
+    var foldStart: Int
+    var foldEnd: Int
+    var textStart: Int
+    var textEnd: Int
+    /// Id in the whole-word table, or -1.
+    var id: Int32
+    var capitalized: Bool
+    var isCapitalI: Bool
+}
+
+/// The lexicon (`SpecialCategoryLexicon`) compiled into flat tables, built once.
+///
+/// Patterns whose first word must match whole are listed under that word's id; single-word
+/// prefix patterns under their first three bytes (`heads`); suffix and contains patterns
+/// (few) are tried against every word longer than three bytes that has a pair of adjacent
+/// bytes one of them starts with.
+private struct CompiledLexicon: Sendable {
+    let words: WordTable
+    let heads: WordTable
+    let records: [PatternRecord]
+    /// Pattern word ids, then per word id a start and end in `records`, then the same per head id.
+    let ids: [Int32]
+    let wordRanges: Int
+    let headRanges: Int
+    let innerStart: Int
+    let innerEnd: Int
+    /// The tokenizer's `ByteTables`, then per word id its flags, then the patterns' last words,
+    /// then the insurance words.
+    let bytes: [UInt8]
+    let wordFlags: Int
+    let insuranceWords: [(start: Int, length: Int)]
+    /// Bit sets over pairs of bytes: 1,024 words for the heads, then 1,024 for the inner patterns.
+    let pairs: [UInt64]
+    let innerPairsSuffice: Bool
+    /// True when every anchor pattern is listed under its first word, so that a sentence
+    /// without such a word, capital `I` or `her` has no anchor and need not be evaluated.
+    let anchorsAreWholeWords: Bool
+
+    static let mayAnchorFlag: UInt8 = 1
+    static let abbreviationFlag: UInt8 = 2
+    static let herFlag: UInt8 = 4
+    static let englishFunctionWordFlag: UInt8 = 8
+    static let headLength = 3
     /// Compounds with these never count as category terms ("kræftforsikring" is a product).
-    private static let insuranceWords: [Word] = ["forsikring", "försäkring", "insurance"].map { Array($0.utf8) }
-    private static let her: Word = Array("her".utf8)
+    static let insurance = ["forsikring", "försäkring", "insurance"]
+
+    private struct Entry {
+        var words: [[UInt8]]
+        var mode: Mode
+        var lowercaseOnly: Bool
+        var role: Role
+        var kind: FindingKind
+        var unlessNext: [[UInt8]]
+    }
 
     init() {
-        var byFirstWord: [Word: [Pattern]] = [:]
-        var prefixByHead: [UInt32: [Pattern]] = [:]
-        var inner: [Pattern] = []
-        func add(_ entry: String, role: Role) {
+        var entries: [Entry] = []
+        func add(_ entry: String, role: Role, kind: FindingKind = .health) {
             var text = Substring(entry)
-            var unlessNext: Set<Word> = []
+            var unlessNext: [[UInt8]] = []
             if let bar = text.firstIndex(of: "|") {
-                unlessNext = Set(text[text.index(after: bar)...].split(separator: ",").map { Array($0.utf8) })
+                unlessNext = text[text.index(after: bar)...].split(separator: ",").map { Array($0.utf8) }
                 text = text[..<bar]
             }
-            var role = role
-            if case .suppressor = role { role = .suppressor(unlessNext: unlessNext) }
             var lowercaseOnly = false
             if text.hasPrefix("!") {
                 lowercaseOnly = true
@@ -93,176 +142,482 @@ struct SpecialCategoryDetector: Sendable {
             case (false, false): .exact
             }
             words.append(last)
-            let encoded = words.map { Array($0.utf8) }
-            let pattern = Pattern(words: encoded, mode: mode, lowercaseOnly: lowercaseOnly, role: role)
-            if encoded.count > 1 || mode == .exact {
-                byFirstWord[encoded[0], default: []].append(pattern)
-            } else if mode == .prefix, encoded[0].count >= Self.headLength {
-                prefixByHead[Self.head(of: encoded[0]), default: []].append(pattern)
-            } else {
-                inner.append(pattern)
-            }
+            entries.append(Entry(words: words.map { Array($0.utf8) }, mode: mode, lowercaseOnly: lowercaseOnly,
+                                 role: role, kind: kind, unlessNext: unlessNext))
         }
-        for (kind, entries) in SpecialCategoryLexicon.terms {
-            for entry in entries { add(entry, role: .term(kind)) }
+        for (kind, terms) in SpecialCategoryLexicon.terms {
+            for entry in terms { add(entry, role: .term, kind: kind) }
         }
         for entry in SpecialCategoryLexicon.unionNames { add(entry, role: .unionName) }
         for entry in SpecialCategoryLexicon.membershipCues { add(entry, role: .membership) }
         for entry in SpecialCategoryLexicon.anchors { add(entry, role: .anchor) }
-        for entry in SpecialCategoryLexicon.suppressors { add(entry, role: .suppressor(unlessNext: [])) }
-        self.byFirstWord = byFirstWord
-        self.prefixByHead = prefixByHead
-        self.inner = inner
-        englishFunctionWords = Set(SpecialCategoryLexicon.englishFunctionWords.map { Array($0.utf8) })
-        abbreviations = Set(SpecialCategoryLexicon.abbreviations.map { Array($0.utf8) })
+        for entry in SpecialCategoryLexicon.suppressors { add(entry, role: .suppressor) }
+
+        let englishFunctionWords = SpecialCategoryLexicon.englishFunctionWords.map { Array($0.utf8) }
+        let abbreviations = SpecialCategoryLexicon.abbreviations.map { Array($0.utf8) }
+        let her = Array("her".utf8)
+        var wholeWords: [[UInt8]] = englishFunctionWords + abbreviations + [her]
+        for entry in entries {
+            wholeWords.append(contentsOf: entry.mode == .exact ? entry.words : entry.words.dropLast())
+            wholeWords.append(contentsOf: entry.unlessNext)
+        }
+        let words = WordTable(wholeWords)
+        func id(_ word: [UInt8]) -> Int32 { word.withUnsafeBufferPointer { words.id(of: $0) } }
+
+        // Group the entries: by first word, by head, inner; each group in lexicon order.
+        var byWord = [[Entry]](repeating: [], count: words.words.count)
+        var headWords: [[UInt8]] = []
+        var byHead: [[UInt8]: [Entry]] = [:]
+        var inner: [Entry] = []
+        var anchorsAreWholeWords = true
+        for entry in entries {
+            if entry.words.count > 1 || entry.mode == .exact {
+                byWord[Int(id(entry.words[0]))].append(entry)
+            } else if entry.mode == .prefix, entry.words[0].count >= Self.headLength {
+                let head = Array(entry.words[0].prefix(Self.headLength))
+                if byHead[head] == nil { headWords.append(head) }
+                byHead[head, default: []].append(entry)
+            } else {
+                inner.append(entry)
+            }
+            if entry.role == .anchor, entry.words.count == 1, entry.mode != .exact { anchorsAreWholeWords = false }
+        }
+        let heads = WordTable(headWords)
+
+        var records: [PatternRecord] = []
+        var ids: [Int32] = []
+        var bytes = ByteTables.make()
+        let wordFlags = bytes.count
+        var flags = [UInt8](repeating: 0, count: words.words.count)
+        for word in englishFunctionWords { flags[Int(id(word))] |= Self.englishFunctionWordFlag }
+        for word in abbreviations { flags[Int(id(word))] |= Self.abbreviationFlag }
+        flags[Int(id(her))] |= Self.herFlag | Self.mayAnchorFlag
+        for (wordId, group) in byWord.enumerated() where group.contains(where: { $0.role == .anchor }) {
+            flags[wordId] |= Self.mayAnchorFlag
+        }
+        self.anchorsAreWholeWords = anchorsAreWholeWords
+        bytes += flags
+        func compile(_ entry: Entry) {
+            let wordIds = ids.count
+            ids += entry.words.dropLast().map(id)
+            ids.append(entry.mode == .exact ? id(entry.words[entry.words.count - 1]) : -1)
+            let unlessNext = ids.count
+            ids += entry.unlessNext.map(id)
+            let lastWord = bytes.count
+            bytes += entry.words[entry.words.count - 1]
+            records.append(PatternRecord(wordIds: Int32(wordIds), wordCount: Int32(entry.words.count),
+                                         lastWord: Int32(lastWord), lastLength: Int32(entry.words[entry.words.count - 1].count),
+                                         unlessNext: Int32(unlessNext), unlessNextCount: Int32(entry.unlessNext.count),
+                                         mode: entry.mode, role: entry.role, kind: entry.kind, lowercaseOnly: entry.lowercaseOnly))
+        }
+        var wordRangeValues: [Int32] = []
+        for group in byWord {
+            wordRangeValues.append(Int32(records.count))
+            group.forEach(compile)
+            wordRangeValues.append(Int32(records.count))
+        }
+        var headRangeValues: [Int32] = []
+        for head in heads.words {
+            headRangeValues.append(Int32(records.count))
+            (byHead[head] ?? []).forEach(compile)
+            headRangeValues.append(Int32(records.count))
+        }
+        innerStart = records.count
+        inner.forEach(compile)
+        innerEnd = records.count
+        wordRanges = ids.count
+        ids += wordRangeValues
+        headRanges = ids.count
+        ids += headRangeValues
+
+        var insuranceWords: [(start: Int, length: Int)] = []
+        for word in Self.insurance.map({ Array($0.utf8) }) {
+            insuranceWords.append((bytes.count, word.count))
+            bytes += word
+        }
+
+        var pairs = [UInt64](repeating: 0, count: 2048)
+        func setPair(_ first: UInt8, _ second: UInt8, at base: Int) {
+            let pair = Int(first) << 8 | Int(second)
+            pairs[base + pair >> 6] |= 1 << UInt64(pair & 63)
+        }
+        for head in heads.words { setPair(head[0], head[1], at: 0) }
+        var innerPairsSuffice = true
+        for entry in inner {
+            let word = entry.words[entry.words.count - 1]
+            if word.count >= 2 { setPair(word[0], word[1], at: 1024) } else { innerPairsSuffice = false }
+        }
+
+        self.words = words
+        self.heads = heads
+        self.records = records
+        self.ids = ids
+        self.bytes = bytes
+        self.wordFlags = wordFlags
+        self.insuranceWords = insuranceWords
+        self.pairs = pairs
+        self.innerPairsSuffice = innerPairsSuffice
     }
 
-    /// One finding per category found in `scalars`: the highest confidence seen, at the
-    /// offset of the first sentence that showed it.
-    func findings(in scalars: [Unicode.Scalar], location: String) -> [Finding] {
-        var found: [Finding] = []
-        var tokens: [Token] = []
-        var sentenceStart = 0
-        var word: Word = []
-        var wordScalars = 0
-        var wordStart = 0
-        var wordCapitalized = false
-        var wordIsCapitalI = false
-        var newlines = 0
-
-        func endWord() {
-            guard !word.isEmpty else { return }
-            let insurance = Self.insuranceWords.contains { contains(word, $0) }
-            tokens.append(Token(word: word, scalarCount: wordScalars, start: wordStart, capitalized: wordCapitalized,
-                                isCapitalI: wordIsCapitalI && wordScalars == 1, isInsuranceWord: insurance))
-            word = []
-            wordScalars = 0
+    /// Runs `body` with the tables borrowed as pointers.
+    func withView<Result>(_ body: (LexiconView) -> Result) -> Result {
+        words.withLookup { words in
+            heads.withLookup { heads in
+                records.withUnsafeBufferPointer { records in
+                    ids.withUnsafeBufferPointer { ids in
+                        bytes.withUnsafeBufferPointer { bytes in
+                            pairs.withUnsafeBufferPointer { pairs in
+                                body(LexiconView(lexicon: self, words: words, heads: heads, records: records, ids: ids,
+                                                 bytes: bytes, pairs: pairs))
+                            }
+                        }
+                    }
+                }
+            }
         }
-        func endSentence(next: Int) {
-            endWord()
-            if !tokens.isEmpty {
-                for (kind, confidence) in evaluate(tokens) {
+    }
+}
+
+/// `CompiledLexicon`'s tables as pointers, valid inside `withView`.
+private struct LexiconView {
+    let words: WordTable.Lookup
+    let heads: WordTable.Lookup
+    let records: UnsafeBufferPointer<PatternRecord>
+    let ids: UnsafeBufferPointer<Int32>
+    let bytes: UnsafeBufferPointer<UInt8>
+    let pairs: UnsafeBufferPointer<UInt64>
+    let wordRanges: Int
+    let headRanges: Int
+    let innerStart: Int
+    let innerEnd: Int
+    let wordFlags: Int
+    let innerPairsSuffice: Bool
+    let anchorsAreWholeWords: Bool
+    let insurance: [(start: Int, length: Int)]
+
+    init(lexicon: CompiledLexicon, words: WordTable.Lookup, heads: WordTable.Lookup, records: UnsafeBufferPointer<PatternRecord>,
+         ids: UnsafeBufferPointer<Int32>, bytes: UnsafeBufferPointer<UInt8>, pairs: UnsafeBufferPointer<UInt64>) {
+        self.words = words
+        self.heads = heads
+        self.records = records
+        self.ids = ids
+        self.bytes = bytes
+        self.pairs = pairs
+        wordRanges = lexicon.wordRanges
+        headRanges = lexicon.headRanges
+        innerStart = lexicon.innerStart
+        innerEnd = lexicon.innerEnd
+        wordFlags = lexicon.wordFlags
+        innerPairsSuffice = lexicon.innerPairsSuffice
+        anchorsAreWholeWords = lexicon.anchorsAreWholeWords
+        insurance = lexicon.insuranceWords
+    }
+
+    @inline(__always)
+    func flags(_ id: Int32) -> UInt8 { id >= 0 ? bytes[wordFlags + Int(id)] : 0 }
+
+    @inline(__always)
+    func hasPair(_ first: UInt8, _ second: UInt8, inner: Bool) -> Bool {
+        let pair = Int(first) << 8 | Int(second)
+        return pairs[(inner ? 1024 : 0) + pair >> 6] & (1 << UInt64(pair & 63)) != 0
+    }
+
+    func lastWord(of record: PatternRecord) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[Int(record.lastWord)..<Int(record.lastWord + record.lastLength)])
+    }
+}
+
+/// The scan of one text: the tokenizer's state and the sentence's tokens, in buffers reused
+/// from sentence to sentence; the tables are borrowed as pointers so that the per-byte and
+/// per-word work does no reference counting.
+private struct SentenceScan {
+    let lexicon: LexiconView
+    let text: UnsafeBufferPointer<UInt8>
+    let location: String
+    var found: [Finding] = []
+    private var offsets: ScalarOffsets
+    /// The lower-cased bytes of the sentence's words, back to back, followed by at least
+    /// eight readable bytes (`WordTable.key(ofPadded:)`).
+    private var folded: UnsafeMutablePointer<UInt8>
+    private var foldedCapacity = 4096
+    private var foldedCount = 0
+    private var tokens: UnsafeMutablePointer<Token>
+    private var tokenCapacity = 256
+    private var tokenCount = 0
+    private var mayHaveAnchor = false
+    /// Byte offset of the word being read, or -1 between words.
+    private var wordStart = -1
+    private var wordFoldStart = 0
+    private var wordCapitalized = false
+    private var sentenceStart = 0
+    private var newlines = 0
+    // The evaluation's working lists, kept for their storage.
+    private var terms: [(kind: FindingKind, index: Int)] = []
+    private var unionNames: [Int] = []
+    private var anchors: [Int] = []
+    private var herPositions: [Int] = []
+    private var result: [(kind: FindingKind, confidence: FindingConfidence)] = []
+
+    private static let anchorDistance = 12
+    private static let closeDistance = 6
+
+    init(lexicon: LexiconView, text: UnsafeBufferPointer<UInt8>, location: String) {
+        self.lexicon = lexicon
+        self.text = text
+        self.location = location
+        offsets = ScalarOffsets(text)
+        folded = .allocate(capacity: foldedCapacity + 8)
+        folded.initialize(repeating: 0, count: foldedCapacity + 8)
+        tokens = .allocate(capacity: tokenCapacity)
+    }
+
+    func release() {
+        folded.deallocate()
+        tokens.deallocate()
+    }
+
+    mutating func run() {
+        let count = text.count
+        let tables = lexicon.bytes
+        var index = 0
+        while index < count {
+            let byte = text[index]
+            if byte < 0x80 {
+                let fold = tables[ByteTables.asciiFold + Int(byte)]
+                if fold != 0 {
+                    if wordStart < 0 { startWord(at: index, capitalized: byte &- 0x41 < 26) }
+                    appendFolded(fold)
+                    newlines = 0
+                    index += 1
+                    continue
+                }
+                if wordStart >= 0 { endWord(at: index) }
+                switch byte {
+                case 0x0A:
+                    newlines += 1
+                    if newlines >= 2 { endSentence(next: index + 1) }
+                case 0x0D, 0x20, 0x09:
+                    break
+                case 0x21, 0x3F, 0x3B:
+                    newlines = 0
+                    endSentence(next: index + 1)
+                case 0x2E:
+                    newlines = 0
+                    if isSpaceOrEnd(at: index + 1) && !followsAbbreviation(endingAt: index) {
+                        endSentence(next: index + 1)
+                    }
+                default:
+                    newlines = 0
+                }
+                index += 1
+                continue
+            }
+            let (scalar, next) = UTF8Scanning.decode(text, at: index)
+            let value = scalar.value
+            if value < 0x100 ? tables[ByteTables.latin1IsWord + Int(value) - 0x80] != 0 : isWordScalar(scalar) {
+                if wordStart < 0 { startWord(at: index, capitalized: Latin1Properties.isUppercase(scalar)) }
+                if value < 0x100 {
+                    let lower = tables[ByteTables.latin1Fold + Int(value) - 0x80]
+                    appendFolded(0xC0 | lower >> 6)
+                    appendFolded(0x80 | lower & 0x3F)
+                } else {
+                    UTF8.encode(lowercasedScalar(scalar)) { appendFolded($0) }
+                }
+                newlines = 0
+            } else {
+                if wordStart >= 0 { endWord(at: index) }
+                switch value {
+                case 0xA0:
+                    break
+                case 0x2022:
+                    newlines = 0
+                    endSentence(next: next)
+                default:
+                    newlines = 0
+                }
+            }
+            index = next
+        }
+        if wordStart >= 0 { endWord(at: count) }
+        endSentence(next: count)
+    }
+
+    @inline(__always)
+    private mutating func appendFolded(_ byte: UInt8) {
+        if foldedCount == foldedCapacity { growFolded() }
+        folded[foldedCount] = byte
+        foldedCount += 1
+    }
+
+    private mutating func growFolded() {
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: foldedCapacity * 2 + 8)
+        larger.initialize(repeating: 0, count: foldedCapacity * 2 + 8)
+        larger.update(from: folded, count: foldedCount)
+        folded.deallocate()
+        folded = larger
+        foldedCapacity *= 2
+    }
+
+    @inline(__always)
+    private mutating func startWord(at index: Int, capitalized: Bool) {
+        wordStart = index
+        wordFoldStart = foldedCount
+        wordCapitalized = capitalized
+    }
+
+    @inline(__always)
+    private mutating func endWord(at end: Int) {
+        let word = UnsafeBufferPointer(start: folded + wordFoldStart, count: foldedCount - wordFoldStart)
+        let id = lexicon.words.id(key: WordTable.key(ofPadded: word), bytes: word)
+        let isCapitalI = end - wordStart == 1 && text[wordStart] == 0x49
+        if isCapitalI || lexicon.flags(id) & CompiledLexicon.mayAnchorFlag != 0 { mayHaveAnchor = true }
+        if tokenCount == tokenCapacity { growTokens() }
+        (tokens + tokenCount).initialize(to: Token(foldStart: wordFoldStart, foldEnd: foldedCount, textStart: wordStart,
+                                                   textEnd: end, id: id, capitalized: wordCapitalized, isCapitalI: isCapitalI))
+        tokenCount += 1
+        wordStart = -1
+    }
+
+    private mutating func growTokens() {
+        let larger = UnsafeMutablePointer<Token>.allocate(capacity: tokenCapacity * 2)
+        larger.moveInitialize(from: tokens, count: tokenCount)
+        tokens.deallocate()
+        tokens = larger
+        tokenCapacity *= 2
+    }
+
+    private mutating func endSentence(next: Int) {
+        if tokenCount > 0 {
+            if mayHaveAnchor || !lexicon.anchorsAreWholeWords {
+                evaluateSentence()
+                for (kind, confidence) in result {
                     if let existing = found.firstIndex(where: { $0.kind == kind }) {
                         if confidence == .high { found[existing].confidence = .high }
                     } else {
-                        found.append(Finding(kind: kind, masked: kind.rawValue, location: location,
-                                             confidence: confidence, offset: sentenceStart))
+                        found.append(Finding(kind: kind, masked: kind.rawValue, location: location, confidence: confidence,
+                                             offset: offsets.scalars(before: sentenceStart)))
                     }
                 }
-                tokens.removeAll(keepingCapacity: true)
             }
-            sentenceStart = next
+            tokenCount = 0
+            foldedCount = 0
+            mayHaveAnchor = false
         }
-
-        for (index, scalar) in scalars.enumerated() {
-            if isWordScalar(scalar) {
-                if word.isEmpty {
-                    wordStart = index
-                    wordCapitalized = Latin1Properties.isUppercase(scalar)
-                    wordIsCapitalI = scalar == "I"
-                }
-                UTF8.encode(lowercasedScalar(scalar)) { word.append($0) }
-                wordScalars += 1
-                newlines = 0
-                continue
-            }
-            endWord()
-            switch scalar {
-            case "\n":
-                newlines += 1
-                if newlines >= 2 { endSentence(next: index + 1) }
-            case "\r", " ", "\t", "\u{A0}":
-                break
-            case "!", "?", ";", "•":
-                newlines = 0
-                endSentence(next: index + 1)
-            case ".":
-                newlines = 0
-                let nextIsSpace = index + 1 >= scalars.count || scalars[index + 1].properties.isWhitespace
-                if nextIsSpace && !followsAbbreviation(tokens.last, endingAt: index) {
-                    endSentence(next: index + 1)
-                }
-            default:
-                newlines = 0
-            }
-        }
-        endSentence(next: scalars.count)
-        return found
+        sentenceStart = next
     }
 
-    private func followsAbbreviation(_ token: Token?, endingAt index: Int) -> Bool {
-        guard let token, token.start + token.scalarCount == index else { return false }
-        if token.scalarCount == 1 { return true }
-        if token.word.allSatisfy({ (0x30...0x39).contains($0) }) { return true }
-        return abbreviations.contains(token.word)
+    /// True at the end of the text or before a white-space scalar (what ends a sentence after a full stop).
+    private func isSpaceOrEnd(at index: Int) -> Bool {
+        guard index < text.count else { return true }
+        let byte = text[index]
+        if byte < 0x80 { return lexicon.bytes[ByteTables.asciiIsWhitespace + Int(byte)] != 0 }
+        return UTF8Scanning.decode(text, at: index).scalar.properties.isWhitespace
     }
 
-    /// The categories one sentence reveals, with confidence.
-    private func evaluate(_ tokens: [Token]) -> [(FindingKind, FindingConfidence)] {
-        var terms: [(kind: FindingKind, index: Int)] = []
-        var unionNames: [Int] = []
-        var anchors: [Int] = []
+    /// True when the full stop at `index` ends an abbreviation, a single letter or a number.
+    private func followsAbbreviation(endingAt index: Int) -> Bool {
+        guard tokenCount > 0 else { return false }
+        let token = tokens[tokenCount - 1]
+        guard token.textEnd == index else { return false }
+        if UTF8Scanning.decode(text, at: token.textStart).next == token.textEnd { return true }
+        var allDigits = true
+        for position in token.foldStart..<token.foldEnd where folded[position] &- 0x30 >= 10 { allDigits = false }
+        return allDigits || lexicon.flags(token.id) & CompiledLexicon.abbreviationFlag != 0
+    }
+
+    private func word(_ token: Token) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: folded + token.foldStart, count: token.foldEnd - token.foldStart)
+    }
+
+    /// The categories the sentence in `tokens` reveals, with confidence, into `result`.
+    private mutating func evaluateSentence() {
+        terms.removeAll(keepingCapacity: true)
+        unionNames.removeAll(keepingCapacity: true)
+        anchors.removeAll(keepingCapacity: true)
+        herPositions.removeAll(keepingCapacity: true)
+        result.removeAll(keepingCapacity: true)
         var hasMembership = false
         var hasEnglish = false
-        var herPositions: [Int] = []
+        let records = lexicon.records
+        let ids = lexicon.ids
 
-        func consider(_ pattern: Pattern, at index: Int) -> Bool {
-            guard matches(pattern, in: tokens, at: index) else { return true }
-            switch pattern.role {
-            case .term(let kind): terms.append((kind, index))
+        /// False when a suppressor matched: the sentence yields nothing.
+        func consider(_ record: PatternRecord, at index: Int) -> Bool {
+            guard matches(record, at: index) else { return true }
+            switch record.role {
+            case .term: terms.append((record.kind, index))
             case .unionName: unionNames.append(index)
             case .membership: hasMembership = true
             case .anchor: anchors.append(index)
-            case .suppressor(let unlessNext):
-                let next = index + pattern.words.count
-                if next >= tokens.count || !unlessNext.contains(tokens[next].word) { return false }
+            case .suppressor:
+                let next = index + Int(record.wordCount)
+                if next >= tokenCount { return false }
+                let nextId = tokens[next].id
+                var excepted = false
+                for offset in 0..<Int(record.unlessNextCount) where ids[Int(record.unlessNext) + offset] == nextId { excepted = true }
+                if !excepted { return false }
             }
             return true
         }
 
-        for (index, token) in tokens.enumerated() {
+        for index in 0..<tokenCount {
+            let token = tokens[index]
             if token.isCapitalI { anchors.append(index) }
-            if token.word == Self.her { herPositions.append(index) }
-            if englishFunctionWords.contains(token.word) { hasEnglish = true }
-            for pattern in byFirstWord[token.word] ?? [] where !consider(pattern, at: index) { return [] }
-            if token.word.count >= Self.headLength {
-                for pattern in prefixByHead[Self.head(of: token.word)] ?? []
-                where !consider(pattern, at: index) {
-                    return []
+            if token.id >= 0 {
+                let flags = lexicon.flags(token.id)
+                if flags & CompiledLexicon.herFlag != 0 { herPositions.append(index) }
+                if flags & CompiledLexicon.englishFunctionWordFlag != 0 { hasEnglish = true }
+                let range = lexicon.wordRanges + 2 * Int(token.id)
+                for recordIndex in Int(ids[range])..<Int(ids[range + 1]) where !consider(records[recordIndex], at: index) {
+                    result.removeAll()
+                    return
                 }
             }
-            if token.word.count > Self.headLength {
-                for pattern in inner where !consider(pattern, at: index) { return [] }
+            let word = self.word(token)
+            if word.count >= CompiledLexicon.headLength, lexicon.hasPair(word[0], word[1], inner: false) {
+                let head = UnsafeBufferPointer(rebasing: word[0..<CompiledLexicon.headLength])
+                let headId = lexicon.heads.id(key: WordTable.key(of: head), bytes: head)
+                if headId >= 0 {
+                    let range = lexicon.headRanges + 2 * Int(headId)
+                    for recordIndex in Int(ids[range])..<Int(ids[range + 1]) where !consider(records[recordIndex], at: index) {
+                        result.removeAll()
+                        return
+                    }
+                }
+            }
+            if word.count > CompiledLexicon.headLength, mayMatchInner(word) {
+                for recordIndex in lexicon.innerStart..<lexicon.innerEnd where !consider(records[recordIndex], at: index) {
+                    result.removeAll()
+                    return
+                }
             }
         }
         if hasEnglish { anchors.append(contentsOf: herPositions) }
-        guard !anchors.isEmpty else { return [] }
+        guard !anchors.isEmpty else { return }
         anchors.sort()
         if hasMembership {
             for index in unionNames { terms.append((.tradeUnion, index)) }
         }
-        var result: [(FindingKind, FindingConfidence)] = []
         for term in terms {
-            let distance = distanceToNearest(term.index, in: anchors)
+            let distance = distanceToNearestAnchor(term.index)
             guard distance <= Self.anchorDistance else { continue }
             let confidence: FindingConfidence = distance <= Self.closeDistance ? .high : .medium
-            if let existing = result.firstIndex(where: { $0.0 == term.kind }) {
-                if confidence == .high { result[existing].1 = .high }
+            if let existing = result.firstIndex(where: { $0.kind == term.kind }) {
+                if confidence == .high { result[existing].confidence = .high }
             } else {
                 result.append((term.kind, confidence))
             }
         }
-        return result
     }
 
-    /// The first `headLength` (three) bytes of a word of at least that length, packed into
-    /// one integer: a dictionary key that needs no allocation per word scanned.
-    private static func head(of word: Word) -> UInt32 {
-        UInt32(word[0]) << 16 | UInt32(word[1]) << 8 | UInt32(word[2])
+    private func mayMatchInner(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lexicon.innerPairsSuffice else { return true }
+        for index in 1..<word.count where lexicon.hasPair(word[index - 1], word[index], inner: true) { return true }
+        return false
     }
 
     /// Distance from `index` to the nearest element of the sorted, non-empty `anchors`.
-    private func distanceToNearest(_ index: Int, in anchors: [Int]) -> Int {
+    private func distanceToNearestAnchor(_ index: Int) -> Int {
         var low = 0
         var high = anchors.count
         while low < high {
@@ -275,30 +630,57 @@ struct SpecialCategoryDetector: Sendable {
         return best
     }
 
-    private func matches(_ pattern: Pattern, in tokens: [Token], at index: Int) -> Bool {
-        let count = pattern.words.count
-        guard index + count <= tokens.count else { return false }
-        for offset in 0..<(count - 1) where tokens[index + offset].word != pattern.words[offset] {
+    private func matches(_ record: PatternRecord, at index: Int) -> Bool {
+        let count = Int(record.wordCount)
+        guard index + count <= tokenCount else { return false }
+        let ids = lexicon.ids
+        for offset in 0..<(count - 1) where tokens[index + offset].id != ids[Int(record.wordIds) + offset] {
             return false
         }
-        if pattern.lowercaseOnly, tokens[index].capitalized { return false }
+        if record.lowercaseOnly, tokens[index].capitalized { return false }
         let token = tokens[index + count - 1]
-        let last = pattern.words[count - 1]
-        switch pattern.mode {
-        case .exact:
-            return token.word == last
-        case .prefix:
-            return !token.isInsuranceWord && token.word.starts(with: last)
-        case .suffix:
-            return !token.isInsuranceWord && token.word.count >= last.count && token.word.suffix(last.count).elementsEqual(last)
-        case .contains:
-            return !token.isInsuranceWord && contains(token.word, last)
+        if record.mode == .exact { return token.id == ids[Int(record.wordIds) + count - 1] }
+        let word = self.word(token)
+        let last = lexicon.lastWord(of: record)
+        let found = switch record.mode {
+        case .exact, .prefix: word.starts(with: last)
+        case .suffix: word.count >= last.count && word.suffix(last.count).elementsEqual(last)
+        case .contains: contains(word, last)
         }
+        guard found else { return false }
+        for insurance in lexicon.insurance
+        where contains(word, UnsafeBufferPointer(rebasing: lexicon.bytes[insurance.start..<insurance.start + insurance.length])) {
+            return false
+        }
+        return true
+    }
+}
+
+/// Per-byte tables of the tokenizer, in one array, computed once from the same definitions
+/// the scalar functions use (`isWordScalar`, `lowercased`, `Latin1Properties`, Unicode's
+/// white space).
+enum ByteTables {
+    /// 128 entries: an ASCII byte's lower-cased form when it is a letter or digit, else 0.
+    static let asciiFold = 0
+    /// 128 entries: 1 for an ASCII white-space byte.
+    static let asciiIsWhitespace = 128
+    /// 128 entries for U+0080...U+00FF (at value - 0x80): 1 for a letter or digit.
+    static let latin1IsWord = 256
+    /// 128 entries for U+0080...U+00FF (at value - 0x80): the lower-cased scalar, also in that range.
+    static let latin1Fold = 384
+
+    static func make() -> [UInt8] {
+        let ascii = (0..<128).map { Unicode.Scalar(UInt8($0)) }
+        let latin1 = (0x80..<0x100).map { Unicode.Scalar(UInt8($0)) }
+        return ascii.map { isWordScalar($0) ? UInt8(lowercased($0)) : 0 }
+            + ascii.map { $0.properties.isWhitespace ? 1 : 0 }
+            + latin1.map { Latin1Properties.isWordScalar[Int($0.value)] ? 1 : 0 }
+            + latin1.map { UInt8(truncatingIfNeeded: lowercasedScalar($0).value) }
     }
 }
 
 /// True when `needle` occurs in `haystack` (both short words; a plain scan is fastest).
-private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+private func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
     guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
     let first = needle[0]
     var start = 0
@@ -314,7 +696,7 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
 }
 
 /// Lower-cases one scalar without allocating for the Latin-1 range.
-private func lowercasedScalar(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+func lowercasedScalar(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
     if scalar.value < 0x100 {
         return Unicode.Scalar(lowercased(scalar)) ?? scalar
     }
