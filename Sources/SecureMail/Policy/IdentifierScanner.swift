@@ -58,10 +58,10 @@ struct IdentifierScanner {
     }
 }
 
-/// The scalars around one digit run: up to `contextWindow` + 1 before it (the cue words and
-/// the boundary before the first), the number phrase, and the two scalars after it that the
-/// phrase rules look at. Every index the rules read lies inside, so they see what they would
-/// see in the whole text.
+/// The scalars around one digit run: the two before it and the two after the number phrase,
+/// which the phrase rules look at, and the phrase itself. Every index the rules read lies
+/// inside, so they see what they would see in the whole text; the cue words before a
+/// number are decoded from the text when a validator has accepted it (`context(before:)`).
 struct PhraseWindow {
     private enum Country { case denmark, sweden, norway }
     private enum Context {
@@ -114,6 +114,7 @@ struct PhraseWindow {
 
     private static let contextWindow = 48
 
+    private var text = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     /// The decoded scalars, and for each the offset of its first byte in the text (one more
     /// entry: the offset just after the last scalar).
     private(set) var scalars: [Unicode.Scalar] = []
@@ -123,11 +124,12 @@ struct PhraseWindow {
 
     /// Decodes the window for the digit at byte `digit`, reusing the arrays' storage.
     mutating func load(_ text: UnsafeBufferPointer<UInt8>, digit: Int) {
+        self.text = text
         scalars.removeAll(keepingCapacity: true)
         byteOffsets.removeAll(keepingCapacity: true)
         var start = digit
         var before = 0
-        while start > 0, before <= Self.contextWindow {
+        while start > 0, before < 2 {
             start = UTF8Scanning.previousScalarStart(text, before: start)
             before += 1
         }
@@ -223,9 +225,16 @@ struct PhraseWindow {
         return Phrase(units: units, end: position, standsAlone: standsAlone)
     }
 
+    /// Group lengths `[6, 4]`, `[10]`, `[8, 4]`, `[12]`, `[11]` or `[6, 5]` (compared without
+    /// building arrays: this runs for every number phrase).
     private func hasIdentifierShape(_ unit: Unit) -> Bool {
-        let lengths = unit.groups.map(\.length)
-        return [[6, 4], [10], [8, 4], [12], [11], [6, 5]].contains(lengths)
+        let groups = unit.groups
+        switch groups.count {
+        case 1: return [10, 12, 11].contains(groups[0].length)
+        case 2: return (groups[0].length == 6 && (groups[1].length == 4 || groups[1].length == 5))
+            || (groups[0].length == 8 && groups[1].length == 4)
+        default: return false
+        }
     }
 
     private func digits(of unit: Unit) -> [Int] {
@@ -244,6 +253,10 @@ struct PhraseWindow {
         let lengths = unit.groups.map(\.length)
         guard hasIdentifierShape(unit), let start = unit.groups.first?.start else { return nil }
         let joiner = unit.joiners.first
+        // The checks below all fail for a number no validator accepts, whatever its context:
+        // reading the context (decoding the text before it) only for numbers that pass one
+        // gives the same result at a fraction of the cost.
+        guard passesAValidator(unit, lengths: lengths, joiner: joiner) else { return nil }
         let context = self.context(before: start)
         if case .otherNumber = context { return nil }
         var cueCountry: Country?
@@ -305,15 +318,46 @@ struct PhraseWindow {
         }
     }
 
-    /// The nearest cue word before `start`, looking back at most `contextWindow` scalars.
+    /// True when the validator `evaluate` applies to the unit's shape accepts its digits.
+    private func passesAValidator(_ unit: Unit, lengths: [Int], joiner: Unicode.Scalar?) -> Bool {
+        let values = digits(of: unit)
+        switch lengths {
+        case [6, 4], [10]:
+            let centenarian = joiner == "+"
+            return (!centenarian && DanishCPR.validate(values: values) != nil)
+                || (joiner != " " && SwedishPersonnummer.validate(values: values, centenarian: centenarian) != nil)
+        case [8, 4], [12]:
+            return joiner != " " && SwedishPersonnummer.validate(values: values, centenarian: false) != nil
+        case [11], [6, 5]:
+            return NorwegianFodselsnummer.validate(values: values) != nil
+        default:
+            return false
+        }
+    }
+
+    /// The nearest cue word before the scalar at `start`, looking back at most `contextWindow`
+    /// scalars in the text (decoded here: the window itself starts just before the phrase).
     private func context(before start: Int) -> Context {
-        let lowest = max(0, start - Self.contextWindow)
+        var preceding: [Unicode.Scalar] = []
+        var position = byteOffsets[start]
+        while position > 0, preceding.count <= Self.contextWindow {
+            position = UTF8Scanning.previousScalarStart(text, before: position)
+            preceding.append(UTF8Scanning.decode(text, at: position).scalar)
+        }
+        preceding.reverse()
+        return Self.context(in: preceding, before: preceding.count)
+    }
+
+    /// The nearest cue word before `start` in `scalars`, which hold at least the
+    /// `contextWindow` + 1 scalars before it or begin at the start of the text.
+    private static func context(in scalars: [Unicode.Scalar], before start: Int) -> Context {
+        let lowest = max(0, start - contextWindow)
         var position = start - 1
         while position >= lowest {
             if position == 0 || !isWordScalar(scalars[position - 1]) {
                 let first = lowercased(scalars[position])
                 if first < 128 {
-                    for cue in Self.cuesByFirstScalar[Int(first)] where matches(cue.scalars, at: position, limit: start) {
+                    for cue in cuesByFirstScalar[Int(first)] where matches(cue.scalars, in: scalars, at: position, limit: start) {
                         return cue.context
                     }
                 }
@@ -323,7 +367,7 @@ struct PhraseWindow {
         return .none
     }
 
-    private func matches(_ word: [UInt32], at position: Int, limit: Int) -> Bool {
+    private static func matches(_ word: [UInt32], in scalars: [Unicode.Scalar], at position: Int, limit: Int) -> Bool {
         guard position + word.count <= limit else { return false }
         for offset in word.indices where lowercased(scalars[position + offset]) != word[offset] {
             return false

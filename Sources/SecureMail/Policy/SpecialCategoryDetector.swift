@@ -93,6 +93,12 @@ private struct CompiledLexicon: Sendable {
     let insuranceWords: [(start: Int, length: Int)]
     /// Bit sets over pairs of bytes: 1,024 words for the heads, then 1,024 for the inner patterns.
     let pairs: [UInt64]
+    /// The pairs that start an inner pattern's word, sorted, and for each the inner patterns
+    /// (bit k: the k-th) whose word starts with it.
+    let innerPairList: [UInt16]
+    let innerPairMasks: [UInt64]
+    /// False when the pair filter cannot be used (an inner word shorter than two bytes, or
+    /// more than 64 inner patterns): every inner pattern is then tried.
     let innerPairsSuffice: Bool
     /// True when every anchor pattern is listed under its first word, so that a sentence
     /// without such a word, capital `I` or `her` has no anchor and need not be evaluated.
@@ -237,16 +243,25 @@ private struct CompiledLexicon: Sendable {
         }
 
         var pairs = [UInt64](repeating: 0, count: 2048)
+
         func setPair(_ first: UInt8, _ second: UInt8, at base: Int) {
             let pair = Int(first) << 8 | Int(second)
             pairs[base + pair >> 6] |= 1 << UInt64(pair & 63)
         }
         for head in heads.words { setPair(head[0], head[1], at: 0) }
-        var innerPairsSuffice = true
-        for entry in inner {
+        var innerPairsSuffice = inner.count <= 64
+        var masks: [UInt16: UInt64] = [:]
+        for (position, entry) in inner.enumerated() {
             let word = entry.words[entry.words.count - 1]
-            if word.count >= 2 { setPair(word[0], word[1], at: 1024) } else { innerPairsSuffice = false }
+            guard word.count >= 2 else {
+                innerPairsSuffice = false
+                continue
+            }
+            setPair(word[0], word[1], at: 1024)
+            masks[UInt16(word[0]) << 8 | UInt16(word[1]), default: 0] |= 1 << UInt64(position & 63)
         }
+        innerPairList = masks.keys.sorted()
+        innerPairMasks = innerPairList.map { masks[$0] ?? 0 }
 
         self.words = words
         self.heads = heads
@@ -292,6 +307,8 @@ private struct LexiconView {
     let innerEnd: Int
     let wordFlags: Int
     let innerPairsSuffice: Bool
+    let innerPairList: [UInt16]
+    let innerPairMasks: [UInt64]
     let anchorsAreWholeWords: Bool
     let insurance: [(start: Int, length: Int)]
 
@@ -309,6 +326,8 @@ private struct LexiconView {
         innerEnd = lexicon.innerEnd
         wordFlags = lexicon.wordFlags
         innerPairsSuffice = lexicon.innerPairsSuffice
+        innerPairList = lexicon.innerPairList
+        innerPairMasks = lexicon.innerPairMasks
         anchorsAreWholeWords = lexicon.anchorsAreWholeWords
         insurance = lexicon.insuranceWords
     }
@@ -383,12 +402,30 @@ private struct SentenceScan {
         while index < count {
             let byte = text[index]
             if byte < 0x80 {
-                let fold = tables[ByteTables.asciiFold + Int(byte)]
+                var fold = tables[ByteTables.asciiFold + Int(byte)]
                 if fold != 0 {
                     if wordStart < 0 { startWord(at: index, capitalized: byte &- 0x41 < 26) }
-                    appendFolded(fold)
                     newlines = 0
-                    index += 1
+                    // A run of ASCII letters and digits, the common case: eight bytes at a time,
+                    // then byte by byte near the end of the text.
+                    var length = 8
+                    while length == 8, index + 8 <= count {
+                        if foldedCount + 8 > foldedCapacity { growFolded() }
+                        let chunk = UnsafeRawPointer(text.baseAddress.unsafelyUnwrapped).loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                        let lowered: UInt64
+                        (lowered, length) = ByteTables.asciiWordPrefix(chunk)
+                        UnsafeMutableRawPointer(folded + foldedCount).storeBytes(of: lowered, as: UInt64.self)
+                        foldedCount += length
+                        index += length
+                    }
+                    guard length == 8, index < count else { continue }
+                    fold = tables[ByteTables.asciiFold + Int(text[index])]
+                    while fold != 0 {
+                        appendFolded(fold)
+                        index += 1
+                        guard index < count else { break }
+                        fold = tables[ByteTables.asciiFold + Int(text[index])]
+                    }
                     continue
                 }
                 if wordStart >= 0 { endWord(at: index) }
@@ -585,10 +622,15 @@ private struct SentenceScan {
                     }
                 }
             }
-            if word.count > CompiledLexicon.headLength, mayMatchInner(word) {
-                for recordIndex in lexicon.innerStart..<lexicon.innerEnd where !consider(records[recordIndex], at: index) {
-                    result.removeAll()
-                    return
+            if word.count > CompiledLexicon.headLength {
+                let candidates = innerCandidates(word)
+                if candidates != 0 {
+                    for recordIndex in lexicon.innerStart..<lexicon.innerEnd
+                    where candidates & (1 << UInt64((recordIndex - lexicon.innerStart) & 63)) != 0
+                        && !consider(records[recordIndex], at: index) {
+                        result.removeAll()
+                        return
+                    }
                 }
             }
         }
@@ -610,10 +652,22 @@ private struct SentenceScan {
         }
     }
 
-    private func mayMatchInner(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard lexicon.innerPairsSuffice else { return true }
-        for index in 1..<word.count where lexicon.hasPair(word[index - 1], word[index], inner: true) { return true }
-        return false
+    /// The inner patterns (bit k: the k-th) whose word starts with a pair of adjacent bytes
+    /// of `word`: the only ones that can match it.
+    private func innerCandidates(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard lexicon.innerPairsSuffice else { return ~0 }
+        var candidates: UInt64 = 0
+        for index in 1..<word.count where lexicon.hasPair(word[index - 1], word[index], inner: true) {
+            let pair = UInt16(word[index - 1]) << 8 | UInt16(word[index])
+            var low = 0
+            var high = lexicon.innerPairList.count
+            while low < high {
+                let middle = (low + high) / 2
+                if lexicon.innerPairList[middle] < pair { low = middle + 1 } else { high = middle }
+            }
+            if low < lexicon.innerPairList.count, lexicon.innerPairList[low] == pair { candidates |= lexicon.innerPairMasks[low] }
+        }
+        return candidates
     }
 
     /// Distance from `index` to the nearest element of the sorted, non-empty `anchors`.
@@ -643,8 +697,8 @@ private struct SentenceScan {
         let word = self.word(token)
         let last = lexicon.lastWord(of: record)
         let found = switch record.mode {
-        case .exact, .prefix: word.starts(with: last)
-        case .suffix: word.count >= last.count && word.suffix(last.count).elementsEqual(last)
+        case .exact, .prefix: word.count >= last.count && equal(word, from: 0, last)
+        case .suffix: word.count >= last.count && equal(word, from: word.count - last.count, last)
         case .contains: contains(word, last)
         }
         guard found else { return false }
@@ -660,23 +714,47 @@ private struct SentenceScan {
 /// the scalar functions use (`isWordScalar`, `lowercased`, `Latin1Properties`, Unicode's
 /// white space).
 enum ByteTables {
-    /// 128 entries: an ASCII byte's lower-cased form when it is a letter or digit, else 0.
+    /// 256 entries: an ASCII byte's lower-cased form when it is a letter or digit, else 0
+    /// (also 0 for every byte from 0x80: they start or continue longer sequences).
     static let asciiFold = 0
     /// 128 entries: 1 for an ASCII white-space byte.
-    static let asciiIsWhitespace = 128
+    static let asciiIsWhitespace = 256
     /// 128 entries for U+0080...U+00FF (at value - 0x80): 1 for a letter or digit.
-    static let latin1IsWord = 256
+    static let latin1IsWord = 384
     /// 128 entries for U+0080...U+00FF (at value - 0x80): the lower-cased scalar, also in that range.
-    static let latin1Fold = 384
+    static let latin1Fold = 512
+
+    /// The number of leading ASCII letters and digits in `chunk` (eight bytes, little-endian)
+    /// and the chunk with its ASCII capitals lower-cased: `asciiFold` for eight bytes at once.
+    /// Every sum below stays within its byte (seven-bit values plus at most 0x50).
+    @inline(__always)
+    static func asciiWordPrefix(_ chunk: UInt64) -> (lowered: UInt64, length: Int) {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let ascii = ~chunk & high
+        let low = chunk & ~high
+        let folded = low | 0x2020_2020_2020_2020
+        let letter = (folded &+ 0x1F1F_1F1F_1F1F_1F1F) & ~(folded &+ 0x0505_0505_0505_0505)
+        let digit = (low &+ 0x5050_5050_5050_5050) & ~(low &+ 0x4646_4646_4646_4646)
+        let capital = (low &+ 0x3F3F_3F3F_3F3F_3F3F) & ~(low &+ 0x2525_2525_2525_2525) & ascii
+        let notWord = ~((letter | digit) & ascii) & high
+        return (chunk | capital >> 2, notWord == 0 ? 8 : notWord.trailingZeroBitCount / 8)
+    }
 
     static func make() -> [UInt8] {
         let ascii = (0..<128).map { Unicode.Scalar(UInt8($0)) }
         let latin1 = (0x80..<0x100).map { Unicode.Scalar(UInt8($0)) }
-        return ascii.map { isWordScalar($0) ? UInt8(lowercased($0)) : 0 }
+        return ascii.map { isWordScalar($0) ? UInt8(lowercased($0)) : 0 } + [UInt8](repeating: 0, count: 128)
             + ascii.map { $0.properties.isWhitespace ? 1 : 0 }
             + latin1.map { Latin1Properties.isWordScalar[Int($0.value)] ? 1 : 0 }
             + latin1.map { UInt8(truncatingIfNeeded: lowercasedScalar($0).value) }
     }
+}
+
+/// True when `haystack` holds `needle` at `start` (the caller checks that it fits).
+@inline(__always)
+private func equal(_ haystack: UnsafeBufferPointer<UInt8>, from start: Int, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+    for index in 0..<needle.count where haystack[start + index] != needle[index] { return false }
+    return true
 }
 
 /// True when `needle` occurs in `haystack` (both short words; a plain scan is fastest).

@@ -60,9 +60,22 @@ struct ScalarOffsets {
     /// The number of scalars before byte `offset` (at a scalar boundary, not below the last one asked).
     mutating func scalars(before offset: Int) -> Int {
         let end = min(max(offset, byteOffset), bytes.count)
-        var count = 0
-        for index in byteOffset..<end where bytes[index] & 0xC0 != 0x80 { count += 1 }
-        scalarOffset += count
+        var index = byteOffset
+        var continuations = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            // Continuation bytes are 10xxxxxx: bit 7 set and bit 6 clear; eight at a time.
+            while index + 8 <= end {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                continuations += (word & ~(word << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+                index += 8
+            }
+        }
+        while index < end {
+            if bytes[index] & 0xC0 == 0x80 { continuations += 1 }
+            index += 1
+        }
+        scalarOffset += end - byteOffset - continuations
         byteOffset = end
         return scalarOffset
     }
