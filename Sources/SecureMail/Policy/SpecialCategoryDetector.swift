@@ -64,10 +64,107 @@ private struct Token {
     var foldEnd: Int
     var textStart: Int
     var textEnd: Int
-    /// Id in the whole-word table, or -1.
-    var id: Int32
+    /// What the lexicon says about the word (`WordFacts.headUnknown` when not yet looked up).
+    var facts: WordFacts
     var capitalized: Bool
     var isCapitalI: Bool
+    var id: Int32 { facts.id }
+
+    /// The word's lower-cased bytes.
+    func word(in folded: UnsafePointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: folded + foldStart, count: foldEnd - foldStart)
+    }
+}
+
+/// What the lexicon says about one word: all that evaluating a sentence needs to know
+/// before it tries individual patterns.
+private struct WordFacts {
+    /// Sentinel for `head`: prefix and inner patterns not looked up yet.
+    static let headUnknown = Int32.min
+    /// Id in the whole-word table, or -1.
+    var id: Int32 = -1
+    /// Id of the word's first three bytes among the prefix patterns' heads, or -1.
+    var head: Int32 = headUnknown
+    /// The inner patterns that may match (`SentenceScan.innerCandidates`).
+    var inner: UInt64 = 0
+}
+
+/// The facts of every distinct word of up to eight bytes seen in one text, so that each is
+/// looked up in the lexicon once: natural text repeats a small vocabulary. Open addressing
+/// keyed by the word's bytes (`WordTable.key`); it stops taking words at `maximumCapacity`.
+private struct Vocabulary {
+    private struct Entry {
+        var key: UInt64 = 0
+        var facts = WordFacts()
+        /// 0 for an empty slot (words are never empty).
+        var length = 0
+    }
+
+    private var entries: UnsafeMutablePointer<Entry>?
+    private var capacity = 0
+    private var count = 0
+    private var shift: UInt64 = 64
+    private static let maximumCapacity = 1 << 16
+
+    /// No table at all when `capacity` is 0 (short texts: filling it would cost more than it saves).
+    init(capacity: Int) {
+        guard capacity > 0 else { return }
+        allocate(capacity)
+    }
+
+    var isEnabled: Bool { entries != nil }
+
+    func release() { entries?.deallocate() }
+
+    private mutating func allocate(_ capacity: Int) {
+        let storage = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
+        storage.initialize(repeating: Entry(), count: capacity)
+        entries = storage
+        self.capacity = capacity
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+    }
+
+    @inline(__always)
+    private func slot(_ key: UInt64, _ length: Int) -> Int {
+        Int(truncatingIfNeeded: ((key ^ UInt64(truncatingIfNeeded: length) &* 0x9E37_79B9_7F4A_7C15) &* 0xFF51_AFD7_ED55_8CCD) >> shift)
+    }
+
+    /// The facts stored for the word with this key and length, if any.
+    @inline(__always)
+    func facts(key: UInt64, length: Int) -> WordFacts? {
+        guard let entries else { return nil }
+        var slot = slot(key, length)
+        while true {
+            let entry = entries[slot]
+            if entry.length == 0 { return nil }
+            if entry.key == key && entry.length == length { return entry.facts }
+            slot = (slot + 1) & (capacity - 1)
+        }
+    }
+
+    mutating func insert(key: UInt64, length: Int, facts: WordFacts) {
+        guard entries != nil else { return }
+        if (count + 1) * 2 > capacity {
+            guard capacity < Self.maximumCapacity else { return }
+            grow()
+        }
+        guard let entries else { return }
+        var slot = slot(key, length)
+        while entries[slot].length != 0 { slot = (slot + 1) & (capacity - 1) }
+        entries[slot] = Entry(key: key, facts: facts, length: length)
+        count += 1
+    }
+
+    private mutating func grow() {
+        guard let old = entries else { return }
+        let oldCapacity = capacity
+        allocate(capacity * 2)
+        count = 0
+        for index in 0..<oldCapacity where old[index].length != 0 {
+            insert(key: old[index].key, length: old[index].length, facts: old[index].facts)
+        }
+        old.deallocate()
+    }
 }
 
 /// The lexicon (`SpecialCategoryLexicon`) compiled into flat tables, built once.
@@ -90,13 +187,17 @@ private struct CompiledLexicon: Sendable {
     /// then the insurance words.
     let bytes: [UInt8]
     let wordFlags: Int
-    let insuranceWords: [(start: Int, length: Int)]
-    /// Bit sets over pairs of bytes: 1,024 words for the heads, then 1,024 for the inner patterns.
+    /// Offset in `ids` of the insurance words' offsets and lengths in `bytes`, and their number.
+    let insuranceWords: Int
+    let insuranceWordCount: Int
+    /// Bit sets over pairs of bytes: 1,024 words for the heads, 1,024 for the inner patterns;
+    /// then, for each pair that starts an inner pattern's word, the inner patterns (bit k:
+    /// the k-th) whose word starts with it.
     let pairs: [UInt64]
-    /// The pairs that start an inner pattern's word, sorted, and for each the inner patterns
-    /// (bit k: the k-th) whose word starts with it.
-    let innerPairList: [UInt16]
-    let innerPairMasks: [UInt64]
+    static let innerPairMasks = 2048
+    /// Offset in `ids` of those pairs (as `b0 << 8 | b1`, sorted), and their number.
+    let innerPairList: Int
+    let innerPairCount: Int
     /// False when the pair filter cannot be used (an inner word shorter than two bytes, or
     /// more than 64 inner patterns): every inner pattern is then tried.
     let innerPairsSuffice: Bool
@@ -236,9 +337,10 @@ private struct CompiledLexicon: Sendable {
         headRanges = ids.count
         ids += headRangeValues
 
-        var insuranceWords: [(start: Int, length: Int)] = []
+        insuranceWords = ids.count
+        insuranceWordCount = Self.insurance.count
         for word in Self.insurance.map({ Array($0.utf8) }) {
-            insuranceWords.append((bytes.count, word.count))
+            ids += [Int32(bytes.count), Int32(word.count)]
             bytes += word
         }
 
@@ -260,8 +362,11 @@ private struct CompiledLexicon: Sendable {
             setPair(word[0], word[1], at: 1024)
             masks[UInt16(word[0]) << 8 | UInt16(word[1]), default: 0] |= 1 << UInt64(position & 63)
         }
-        innerPairList = masks.keys.sorted()
-        innerPairMasks = innerPairList.map { masks[$0] ?? 0 }
+        let pairList = masks.keys.sorted()
+        innerPairList = ids.count
+        innerPairCount = pairList.count
+        ids += pairList.map { Int32($0) }
+        pairs += pairList.map { masks[$0] ?? 0 }
 
         self.words = words
         self.heads = heads
@@ -269,7 +374,6 @@ private struct CompiledLexicon: Sendable {
         self.ids = ids
         self.bytes = bytes
         self.wordFlags = wordFlags
-        self.insuranceWords = insuranceWords
         self.pairs = pairs
         self.innerPairsSuffice = innerPairsSuffice
     }
@@ -307,10 +411,11 @@ private struct LexiconView {
     let innerEnd: Int
     let wordFlags: Int
     let innerPairsSuffice: Bool
-    let innerPairList: [UInt16]
-    let innerPairMasks: [UInt64]
+    let innerPairList: Int
+    let innerPairCount: Int
     let anchorsAreWholeWords: Bool
-    let insurance: [(start: Int, length: Int)]
+    let insuranceWords: Int
+    let insuranceWordCount: Int
 
     init(lexicon: CompiledLexicon, words: WordTable.Lookup, heads: WordTable.Lookup, records: UnsafeBufferPointer<PatternRecord>,
          ids: UnsafeBufferPointer<Int32>, bytes: UnsafeBufferPointer<UInt8>, pairs: UnsafeBufferPointer<UInt64>) {
@@ -327,9 +432,10 @@ private struct LexiconView {
         wordFlags = lexicon.wordFlags
         innerPairsSuffice = lexicon.innerPairsSuffice
         innerPairList = lexicon.innerPairList
-        innerPairMasks = lexicon.innerPairMasks
+        innerPairCount = lexicon.innerPairCount
         anchorsAreWholeWords = lexicon.anchorsAreWholeWords
-        insurance = lexicon.insuranceWords
+        insuranceWords = lexicon.insuranceWords
+        insuranceWordCount = lexicon.insuranceWordCount
     }
 
     @inline(__always)
@@ -343,6 +449,177 @@ private struct LexiconView {
 
     func lastWord(of record: PatternRecord) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: bytes[Int(record.lastWord)..<Int(record.lastWord + record.lastLength)])
+    }
+
+    /// The id of the first three bytes of `word` among the prefix patterns' heads, or -1.
+    func headId(_ word: UnsafeBufferPointer<UInt8>) -> Int32 {
+        guard word.count >= CompiledLexicon.headLength, hasPair(word[0], word[1], inner: false) else { return -1 }
+        let head = UnsafeBufferPointer(rebasing: word[0..<CompiledLexicon.headLength])
+        return heads.id(key: WordTable.key(of: head), bytes: head)
+    }
+
+    /// The inner patterns (bit k: the k-th) that may match `word`: none for a word of three
+    /// bytes or fewer, else those whose word starts with a pair of adjacent bytes of it.
+    func innerCandidates(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard word.count > CompiledLexicon.headLength else { return 0 }
+        guard innerPairsSuffice else { return ~0 }
+        var candidates: UInt64 = 0
+        for index in 1..<word.count where hasPair(word[index - 1], word[index], inner: true) {
+            let pair = Int32(word[index - 1]) << 8 | Int32(word[index])
+            var low = 0
+            var high = innerPairCount
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[innerPairList + middle] < pair { low = middle + 1 } else { high = middle }
+            }
+            if low < innerPairCount, ids[innerPairList + low] == pair {
+                candidates |= pairs[CompiledLexicon.innerPairMasks + low]
+            }
+        }
+        return candidates
+    }
+
+    /// True when `word` holds one of the insurance words.
+    func isInsuranceWord(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in 0..<insuranceWordCount {
+            let start = Int(ids[insuranceWords + 2 * index])
+            let length = Int(ids[insuranceWords + 2 * index + 1])
+            if contains(word, UnsafeBufferPointer(rebasing: bytes[start..<start + length])) { return true }
+        }
+        return false
+    }
+}
+
+/// The evaluation of one sentence against the lexicon; its lists are kept from sentence to
+/// sentence for their storage.
+private struct SentenceEvaluation {
+    private var terms: [(kind: FindingKind, index: Int)] = []
+    private var unionNames: [Int] = []
+    private var anchors: [Int] = []
+    private var herPositions: [Int] = []
+    /// The categories the last sentence evaluated revealed, with confidence.
+    private(set) var result: [(kind: FindingKind, confidence: FindingConfidence)] = []
+
+    private static let anchorDistance = 12
+    private static let closeDistance = 6
+
+    /// Evaluates the sentence in `tokens`, whose words are ranges of `folded`, into `result`.
+    mutating func evaluate(_ tokens: UnsafeBufferPointer<Token>, folded: UnsafePointer<UInt8>, lexicon: LexiconView) {
+        terms.removeAll(keepingCapacity: true)
+        unionNames.removeAll(keepingCapacity: true)
+        anchors.removeAll(keepingCapacity: true)
+        herPositions.removeAll(keepingCapacity: true)
+        result.removeAll(keepingCapacity: true)
+        var hasMembership = false
+        var hasEnglish = false
+        let records = lexicon.records
+        let ids = lexicon.ids
+
+        /// False when a suppressor matched: the sentence yields nothing.
+        func consider(_ record: PatternRecord, at index: Int) -> Bool {
+            guard Self.matches(record, in: tokens, at: index, folded: folded, lexicon: lexicon) else { return true }
+            switch record.role {
+            case .term: terms.append((record.kind, index))
+            case .unionName: unionNames.append(index)
+            case .membership: hasMembership = true
+            case .anchor: anchors.append(index)
+            case .suppressor:
+                let next = index + Int(record.wordCount)
+                if next >= tokens.count { return false }
+                let nextId = tokens[next].id
+                var excepted = false
+                for offset in 0..<Int(record.unlessNextCount) where ids[Int(record.unlessNext) + offset] == nextId { excepted = true }
+                if !excepted { return false }
+            }
+            return true
+        }
+
+        for index in 0..<tokens.count {
+            let token = tokens[index]
+            if token.isCapitalI { anchors.append(index) }
+            if token.id >= 0 {
+                let flags = lexicon.flags(token.id)
+                if flags & CompiledLexicon.herFlag != 0 { herPositions.append(index) }
+                if flags & CompiledLexicon.englishFunctionWordFlag != 0 { hasEnglish = true }
+                let range = lexicon.wordRanges + 2 * Int(token.id)
+                for recordIndex in Int(ids[range])..<Int(ids[range + 1]) where !consider(records[recordIndex], at: index) {
+                    result.removeAll()
+                    return
+                }
+            }
+            var facts = token.facts
+            if facts.head == WordFacts.headUnknown {
+                let word = token.word(in: folded)
+                facts.head = lexicon.headId(word)
+                facts.inner = lexicon.innerCandidates(word)
+            }
+            if facts.head >= 0 {
+                let range = lexicon.headRanges + 2 * Int(facts.head)
+                for recordIndex in Int(ids[range])..<Int(ids[range + 1]) where !consider(records[recordIndex], at: index) {
+                    result.removeAll()
+                    return
+                }
+            }
+            if facts.inner != 0 {
+                for recordIndex in lexicon.innerStart..<lexicon.innerEnd
+                where facts.inner & (1 << UInt64((recordIndex - lexicon.innerStart) & 63)) != 0
+                    && !consider(records[recordIndex], at: index) {
+                    result.removeAll()
+                    return
+                }
+            }
+        }
+        if hasEnglish { anchors.append(contentsOf: herPositions) }
+        guard !anchors.isEmpty else { return }
+        anchors.sort()
+        if hasMembership {
+            for index in unionNames { terms.append((.tradeUnion, index)) }
+        }
+        for term in terms {
+            let distance = distanceToNearestAnchor(term.index)
+            guard distance <= Self.anchorDistance else { continue }
+            let confidence: FindingConfidence = distance <= Self.closeDistance ? .high : .medium
+            if let existing = result.firstIndex(where: { $0.kind == term.kind }) {
+                if confidence == .high { result[existing].confidence = .high }
+            } else {
+                result.append((term.kind, confidence))
+            }
+        }
+    }
+
+    /// Distance from `index` to the nearest element of the sorted, non-empty `anchors`.
+    private func distanceToNearestAnchor(_ index: Int) -> Int {
+        var low = 0
+        var high = anchors.count
+        while low < high {
+            let middle = (low + high) / 2
+            if anchors[middle] < index { low = middle + 1 } else { high = middle }
+        }
+        var best = Int.max
+        if low < anchors.count { best = anchors[low] - index }
+        if low > 0 { best = min(best, index - anchors[low - 1]) }
+        return best
+    }
+
+    private static func matches(_ record: PatternRecord, in tokens: UnsafeBufferPointer<Token>, at index: Int,
+                                folded: UnsafePointer<UInt8>, lexicon: LexiconView) -> Bool {
+        let count = Int(record.wordCount)
+        guard index + count <= tokens.count else { return false }
+        let ids = lexicon.ids
+        for offset in 0..<(count - 1) where tokens[index + offset].id != ids[Int(record.wordIds) + offset] {
+            return false
+        }
+        if record.lowercaseOnly, tokens[index].capitalized { return false }
+        let token = tokens[index + count - 1]
+        if record.mode == .exact { return token.id == ids[Int(record.wordIds) + count - 1] }
+        let word = token.word(in: folded)
+        let last = lexicon.lastWord(of: record)
+        let found = switch record.mode {
+        case .exact, .prefix: word.count >= last.count && equal(word, from: 0, last)
+        case .suffix: word.count >= last.count && equal(word, from: word.count - last.count, last)
+        case .contains: contains(word, last)
+        }
+        return found && !lexicon.isInsuranceWord(word)
     }
 }
 
@@ -360,6 +637,7 @@ private struct SentenceScan {
     private var folded: UnsafeMutablePointer<UInt8>
     private var foldedCapacity = 4096
     private var foldedCount = 0
+    private var vocabulary: Vocabulary
     private var tokens: UnsafeMutablePointer<Token>
     private var tokenCapacity = 256
     private var tokenCount = 0
@@ -370,15 +648,7 @@ private struct SentenceScan {
     private var wordCapitalized = false
     private var sentenceStart = 0
     private var newlines = 0
-    // The evaluation's working lists, kept for their storage.
-    private var terms: [(kind: FindingKind, index: Int)] = []
-    private var unionNames: [Int] = []
-    private var anchors: [Int] = []
-    private var herPositions: [Int] = []
-    private var result: [(kind: FindingKind, confidence: FindingConfidence)] = []
-
-    private static let anchorDistance = 12
-    private static let closeDistance = 6
+    private var evaluation = SentenceEvaluation()
 
     init(lexicon: LexiconView, text: UnsafeBufferPointer<UInt8>, location: String) {
         self.lexicon = lexicon
@@ -388,11 +658,13 @@ private struct SentenceScan {
         folded = .allocate(capacity: foldedCapacity + 8)
         folded.initialize(repeating: 0, count: foldedCapacity + 8)
         tokens = .allocate(capacity: tokenCapacity)
+        vocabulary = Vocabulary(capacity: text.count >= 4096 ? 1024 : 0)
     }
 
     func release() {
         folded.deallocate()
         tokens.deallocate()
+        vocabulary.release()
     }
 
     mutating func run() {
@@ -505,12 +777,23 @@ private struct SentenceScan {
     @inline(__always)
     private mutating func endWord(at end: Int) {
         let word = UnsafeBufferPointer(start: folded + wordFoldStart, count: foldedCount - wordFoldStart)
-        let id = lexicon.words.id(key: WordTable.key(ofPadded: word), bytes: word)
+        let key = WordTable.key(ofPadded: word)
+        let facts: WordFacts
+        if let known = vocabulary.facts(key: key, length: word.count) {
+            facts = known
+        } else if word.count <= 8 && vocabulary.isEnabled {
+            let learned = WordFacts(id: lexicon.words.id(key: key, bytes: word), head: lexicon.headId(word),
+                                    inner: lexicon.innerCandidates(word))
+            vocabulary.insert(key: key, length: word.count, facts: learned)
+            facts = learned
+        } else {
+            facts = WordFacts(id: lexicon.words.id(key: key, bytes: word))
+        }
         let isCapitalI = end - wordStart == 1 && text[wordStart] == 0x49
-        if isCapitalI || lexicon.flags(id) & CompiledLexicon.mayAnchorFlag != 0 { mayHaveAnchor = true }
+        if isCapitalI || lexicon.flags(facts.id) & CompiledLexicon.mayAnchorFlag != 0 { mayHaveAnchor = true }
         if tokenCount == tokenCapacity { growTokens() }
         (tokens + tokenCount).initialize(to: Token(foldStart: wordFoldStart, foldEnd: foldedCount, textStart: wordStart,
-                                                   textEnd: end, id: id, capitalized: wordCapitalized, isCapitalI: isCapitalI))
+                                                   textEnd: end, facts: facts, capitalized: wordCapitalized, isCapitalI: isCapitalI))
         tokenCount += 1
         wordStart = -1
     }
@@ -526,8 +809,8 @@ private struct SentenceScan {
     private mutating func endSentence(next: Int) {
         if tokenCount > 0 {
             if mayHaveAnchor || !lexicon.anchorsAreWholeWords {
-                evaluateSentence()
-                for (kind, confidence) in result {
+                evaluation.evaluate(UnsafeBufferPointer(start: tokens, count: tokenCount), folded: folded, lexicon: lexicon)
+                for (kind, confidence) in evaluation.result {
                     if let existing = found.firstIndex(where: { $0.kind == kind }) {
                         if confidence == .high { found[existing].confidence = .high }
                     } else {
@@ -560,153 +843,6 @@ private struct SentenceScan {
         var allDigits = true
         for position in token.foldStart..<token.foldEnd where folded[position] &- 0x30 >= 10 { allDigits = false }
         return allDigits || lexicon.flags(token.id) & CompiledLexicon.abbreviationFlag != 0
-    }
-
-    private func word(_ token: Token) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: folded + token.foldStart, count: token.foldEnd - token.foldStart)
-    }
-
-    /// The categories the sentence in `tokens` reveals, with confidence, into `result`.
-    private mutating func evaluateSentence() {
-        terms.removeAll(keepingCapacity: true)
-        unionNames.removeAll(keepingCapacity: true)
-        anchors.removeAll(keepingCapacity: true)
-        herPositions.removeAll(keepingCapacity: true)
-        result.removeAll(keepingCapacity: true)
-        var hasMembership = false
-        var hasEnglish = false
-        let records = lexicon.records
-        let ids = lexicon.ids
-
-        /// False when a suppressor matched: the sentence yields nothing.
-        func consider(_ record: PatternRecord, at index: Int) -> Bool {
-            guard matches(record, at: index) else { return true }
-            switch record.role {
-            case .term: terms.append((record.kind, index))
-            case .unionName: unionNames.append(index)
-            case .membership: hasMembership = true
-            case .anchor: anchors.append(index)
-            case .suppressor:
-                let next = index + Int(record.wordCount)
-                if next >= tokenCount { return false }
-                let nextId = tokens[next].id
-                var excepted = false
-                for offset in 0..<Int(record.unlessNextCount) where ids[Int(record.unlessNext) + offset] == nextId { excepted = true }
-                if !excepted { return false }
-            }
-            return true
-        }
-
-        for index in 0..<tokenCount {
-            let token = tokens[index]
-            if token.isCapitalI { anchors.append(index) }
-            if token.id >= 0 {
-                let flags = lexicon.flags(token.id)
-                if flags & CompiledLexicon.herFlag != 0 { herPositions.append(index) }
-                if flags & CompiledLexicon.englishFunctionWordFlag != 0 { hasEnglish = true }
-                let range = lexicon.wordRanges + 2 * Int(token.id)
-                for recordIndex in Int(ids[range])..<Int(ids[range + 1]) where !consider(records[recordIndex], at: index) {
-                    result.removeAll()
-                    return
-                }
-            }
-            let word = self.word(token)
-            if word.count >= CompiledLexicon.headLength, lexicon.hasPair(word[0], word[1], inner: false) {
-                let head = UnsafeBufferPointer(rebasing: word[0..<CompiledLexicon.headLength])
-                let headId = lexicon.heads.id(key: WordTable.key(of: head), bytes: head)
-                if headId >= 0 {
-                    let range = lexicon.headRanges + 2 * Int(headId)
-                    for recordIndex in Int(ids[range])..<Int(ids[range + 1]) where !consider(records[recordIndex], at: index) {
-                        result.removeAll()
-                        return
-                    }
-                }
-            }
-            if word.count > CompiledLexicon.headLength {
-                let candidates = innerCandidates(word)
-                if candidates != 0 {
-                    for recordIndex in lexicon.innerStart..<lexicon.innerEnd
-                    where candidates & (1 << UInt64((recordIndex - lexicon.innerStart) & 63)) != 0
-                        && !consider(records[recordIndex], at: index) {
-                        result.removeAll()
-                        return
-                    }
-                }
-            }
-        }
-        if hasEnglish { anchors.append(contentsOf: herPositions) }
-        guard !anchors.isEmpty else { return }
-        anchors.sort()
-        if hasMembership {
-            for index in unionNames { terms.append((.tradeUnion, index)) }
-        }
-        for term in terms {
-            let distance = distanceToNearestAnchor(term.index)
-            guard distance <= Self.anchorDistance else { continue }
-            let confidence: FindingConfidence = distance <= Self.closeDistance ? .high : .medium
-            if let existing = result.firstIndex(where: { $0.kind == term.kind }) {
-                if confidence == .high { result[existing].confidence = .high }
-            } else {
-                result.append((term.kind, confidence))
-            }
-        }
-    }
-
-    /// The inner patterns (bit k: the k-th) whose word starts with a pair of adjacent bytes
-    /// of `word`: the only ones that can match it.
-    private func innerCandidates(_ word: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        guard lexicon.innerPairsSuffice else { return ~0 }
-        var candidates: UInt64 = 0
-        for index in 1..<word.count where lexicon.hasPair(word[index - 1], word[index], inner: true) {
-            let pair = UInt16(word[index - 1]) << 8 | UInt16(word[index])
-            var low = 0
-            var high = lexicon.innerPairList.count
-            while low < high {
-                let middle = (low + high) / 2
-                if lexicon.innerPairList[middle] < pair { low = middle + 1 } else { high = middle }
-            }
-            if low < lexicon.innerPairList.count, lexicon.innerPairList[low] == pair { candidates |= lexicon.innerPairMasks[low] }
-        }
-        return candidates
-    }
-
-    /// Distance from `index` to the nearest element of the sorted, non-empty `anchors`.
-    private func distanceToNearestAnchor(_ index: Int) -> Int {
-        var low = 0
-        var high = anchors.count
-        while low < high {
-            let middle = (low + high) / 2
-            if anchors[middle] < index { low = middle + 1 } else { high = middle }
-        }
-        var best = Int.max
-        if low < anchors.count { best = anchors[low] - index }
-        if low > 0 { best = min(best, index - anchors[low - 1]) }
-        return best
-    }
-
-    private func matches(_ record: PatternRecord, at index: Int) -> Bool {
-        let count = Int(record.wordCount)
-        guard index + count <= tokenCount else { return false }
-        let ids = lexicon.ids
-        for offset in 0..<(count - 1) where tokens[index + offset].id != ids[Int(record.wordIds) + offset] {
-            return false
-        }
-        if record.lowercaseOnly, tokens[index].capitalized { return false }
-        let token = tokens[index + count - 1]
-        if record.mode == .exact { return token.id == ids[Int(record.wordIds) + count - 1] }
-        let word = self.word(token)
-        let last = lexicon.lastWord(of: record)
-        let found = switch record.mode {
-        case .exact, .prefix: word.count >= last.count && equal(word, from: 0, last)
-        case .suffix: word.count >= last.count && equal(word, from: word.count - last.count, last)
-        case .contains: contains(word, last)
-        }
-        guard found else { return false }
-        for insurance in lexicon.insurance
-        where contains(word, UnsafeBufferPointer(rebasing: lexicon.bytes[insurance.start..<insurance.start + insurance.length])) {
-            return false
-        }
-        return true
     }
 }
 

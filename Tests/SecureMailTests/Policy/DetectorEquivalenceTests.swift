@@ -130,6 +130,20 @@ import Testing
         #expect(withFindings > 1000)
     }
 
+    /// Texts of 4 KB and more use a memo of the words seen (`Vocabulary`); thousands of
+    /// distinct words make it grow several times.
+    @Test func longGeneratedTextsGiveTheReferenceFindings() {
+        var generator = Generator(state: 21)
+        for _ in 0..<6 {
+            var text = ""
+            for _ in 0..<400 { text += Self.text(&generator) + "\n\n" }
+            #expect(text.utf8.count > 4096)
+            let found = SensitiveDataScanner.scan(text, location: "body")
+            #expect(found == referenceScan(text, location: "body"))
+            #expect(found.count > 10)
+        }
+    }
+
     @Test func labelledSetAndItsConcatenationGiveTheReferenceFindings() throws {
         let texts = try loadLabelledTexts().map(\.text)
         for text in texts {
