@@ -42,6 +42,13 @@ struct IdentifierScanner {
         var window = PhraseWindow()
         var position = 0
         while let digit = UTF8Scanning.firstDigit(in: text, from: position) {
+            // Every identifier shape has at least ten digits in one unit: a shorter phrase (a
+            // date, an amount, a phone number in groups) is passed over without decoding it.
+            let (end, digits) = phraseExtent(from: digit)
+            guard digits >= 10 else {
+                position = end
+                continue
+            }
             window.load(text, digit: digit)
             let phrase = window.readPhrase(from: window.digitIndex)
             position = window.byteOffsets[phrase.end]
@@ -55,6 +62,26 @@ struct IdentifierScanner {
             }
         }
         return found
+    }
+
+    /// Where the number phrase starting at byte `digit` ends (as `PhraseWindow.readPhrase`
+    /// reads it: digit runs joined by one hyphen, plus, space or foreign joiner) and how many
+    /// digits it holds.
+    private func phraseExtent(from digit: Int) -> (end: Int, digits: Int) {
+        var position = digit
+        var digits = 0
+        while true {
+            while position < text.count, text[position] &- 0x30 < 10 {
+                digits += 1
+                position += 1
+            }
+            guard position < text.count else { break }
+            let (joiner, next) = UTF8Scanning.decode(text, at: position)
+            guard next < text.count, text[next] &- 0x30 < 10,
+                  isHyphen(joiner) || joiner == "+" || isSpace(joiner) || isForeignJoiner(joiner) else { break }
+            position = next
+        }
+        return (position, digits)
     }
 }
 
