@@ -14,11 +14,14 @@
 /// Sentences end at `.`, `!`, `?`, `;`, `•` and blank lines; a full stop after an
 /// abbreviation (`f.eks.`, `art.`, `bl.a.`), a single letter or a number does not end one.
 ///
-/// The text is read as UTF-8 bytes in one pass: a word's lower-cased bytes go into one
-/// buffer reused for the whole sentence, tokens are ranges into it, and each word is looked
-/// up once in a `WordTable` (no allocation, no `Hasher`). A sentence is evaluated against
-/// the lexicon only when it holds a word that can tie it to a person (an anchor, capital
-/// `I` or `her`): without one it can yield nothing, whatever else it says.
+/// The text is read as UTF-8 bytes in one pass (`SentenceScan`): runs of ASCII letters are
+/// lower-cased eight bytes at a time into one buffer reused for the whole sentence, tokens
+/// are ranges into it, and what the lexicon says about each distinct word is looked up once
+/// per text (`Vocabulary`, `CompiledLexicon`: flat tables, no allocation or reference
+/// counting per word). A sentence is evaluated only when it holds a word that can tie it to
+/// a person (an anchor, capital `I` or `her`): without one it yields nothing, whatever else
+/// it says. The results are those of the scalar-by-scalar definition, which the tests keep
+/// (ReferenceDetectors.swift) and compare with on generated and labelled texts.
 struct SpecialCategoryDetector: Sendable {
     static let shared = SpecialCategoryDetector()
 
@@ -85,7 +88,7 @@ private struct WordFacts {
     var id: Int32 = -1
     /// Id of the word's first three bytes among the prefix patterns' heads, or -1.
     var head: Int32 = headUnknown
-    /// The inner patterns that may match (`SentenceScan.innerCandidates`).
+    /// The inner patterns that may match (`LexiconView.innerCandidates`).
     var inner: UInt64 = 0
 }
 
