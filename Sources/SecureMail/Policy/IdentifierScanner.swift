@@ -1,5 +1,9 @@
 /// Finds Danish, Swedish and Norwegian identity numbers in text in one pass over its
-/// Unicode scalars, validating each candidate (DESIGN.md §5).
+/// UTF-8 bytes, validating each candidate (DESIGN.md §5).
+///
+/// The pass skips to the next ASCII digit eight bytes at a time; only around a digit run
+/// is the text decoded into Unicode scalars (`PhraseWindow`: the 49 scalars before it, for
+/// the cue words, and the phrase itself), and the rules below run on that window.
 ///
 /// A candidate is a *number phrase*: digit groups joined by single hyphens, plus signs or
 /// spaces. The phrase must stand alone: no letter or digit touching it, not introduced by
@@ -28,6 +32,64 @@
 /// - NO fødselsnummer (also `DDMMYY IIIKK`): both control digits and the date must hold;
 ///   high with an identity cue, medium otherwise.
 struct IdentifierScanner {
+    /// Valid UTF-8 (a `String`'s storage).
+    let text: UnsafeBufferPointer<UInt8>
+
+    /// Every validated identifier in the text, in order of appearance; offsets in scalars.
+    func findings(location: String) -> [Finding] {
+        var found: [Finding] = []
+        var offsets = ScalarOffsets(text)
+        var window = PhraseWindow()
+        var position = 0
+        while let digit = UTF8Scanning.firstDigit(in: text, from: position) {
+            // Every identifier shape has at least ten digits in one unit: a shorter phrase (a
+            // date, an amount, a phone number in groups) is passed over without decoding it.
+            let (end, digits) = phraseExtent(from: digit)
+            guard digits >= 10 else {
+                position = end
+                continue
+            }
+            window.load(text, digit: digit)
+            let phrase = window.readPhrase(from: window.digitIndex)
+            position = window.byteOffsets[phrase.end]
+            guard phrase.standsAlone else { continue }
+            for unit in phrase.units {
+                guard var finding = window.evaluate(unit, location: location), let start = unit.groups.first?.start else {
+                    continue
+                }
+                finding.offset = offsets.scalars(before: window.byteOffsets[start])
+                found.append(finding)
+            }
+        }
+        return found
+    }
+
+    /// Where the number phrase starting at byte `digit` ends (as `PhraseWindow.readPhrase`
+    /// reads it: digit runs joined by one hyphen, plus, space or foreign joiner) and how many
+    /// digits it holds.
+    private func phraseExtent(from digit: Int) -> (end: Int, digits: Int) {
+        var position = digit
+        var digits = 0
+        while true {
+            while position < text.count, text[position] &- 0x30 < 10 {
+                digits += 1
+                position += 1
+            }
+            guard position < text.count else { break }
+            let (joiner, next) = UTF8Scanning.decode(text, at: position)
+            guard next < text.count, text[next] &- 0x30 < 10,
+                  isHyphen(joiner) || joiner == "+" || isSpace(joiner) || isForeignJoiner(joiner) else { break }
+            position = next
+        }
+        return (position, digits)
+    }
+}
+
+/// The scalars around one digit run: the two before it and the two after the number phrase,
+/// which the phrase rules look at, and the phrase itself. Every index the rules read lies
+/// inside, so they see what they would see in the whole text; the cue words before a
+/// number are decoded from the text when a validator has accepted it (`context(before:)`).
+struct PhraseWindow {
     private enum Country { case denmark, sweden, norway }
     private enum Context {
         case none
@@ -71,46 +133,77 @@ struct IdentifierScanner {
         return identity.map { Cue($0.0, .identity($0.1)) } + otherNumber.map { Cue($0, .otherNumber) }
     }()
 
-    private static let contextWindow = 48
-
-    let scalars: [Unicode.Scalar]
-
-    /// Every validated identifier in `scalars`, in order of appearance.
-    func findings(location: String) -> [Finding] {
-        var found: [Finding] = []
-        var index = 0
-        let count = scalars.count
-        while index < count {
-            guard isDigit(scalars[index]) else { index += 1; continue }
-            let phrase = readPhrase(from: index)
-            index = phrase.end
-            guard phrase.standsAlone else { continue }
-            for unit in phrase.units {
-                if let finding = evaluate(unit, location: location) { found.append(finding) }
-            }
-        }
-        return found
+    /// Cues by their first scalar (all start with an ASCII letter), in list order: the first
+    /// cue that matches wins, and only cues with the right first letter can match.
+    private static let cuesByFirstScalar: [[Cue]] = (0..<128).map { value in
+        cues.filter { $0.scalars.first == UInt32(value) }
     }
 
-    private struct Group {
+    private static let contextWindow = 48
+
+    private var text = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+    /// The decoded scalars, and for each the offset of its first byte in the text (one more
+    /// entry: the offset just after the last scalar).
+    private(set) var scalars: [Unicode.Scalar] = []
+    private(set) var byteOffsets: [Int] = []
+    /// The index in `scalars` of the digit the window was loaded for.
+    private(set) var digitIndex = 0
+
+    /// Decodes the window for the digit at byte `digit`, reusing the arrays' storage.
+    mutating func load(_ text: UnsafeBufferPointer<UInt8>, digit: Int) {
+        self.text = text
+        scalars.removeAll(keepingCapacity: true)
+        byteOffsets.removeAll(keepingCapacity: true)
+        var start = digit
+        var before = 0
+        while start > 0, before < 2 {
+            start = UTF8Scanning.previousScalarStart(text, before: start)
+            before += 1
+        }
+        var position = start
+        func append() {
+            let (scalar, next) = UTF8Scanning.decode(text, at: position)
+            scalars.append(scalar)
+            byteOffsets.append(position)
+            position = next
+        }
+        while position < digit { append() }
+        digitIndex = scalars.count
+        // The phrase: digit runs joined by one scalar that `readPhrase` may continue over,
+        // then the scalar after the phrase and the one after that.
+        while position < text.count {
+            while position < text.count, text[position] &- 0x30 < 10 { append() }
+            guard position < text.count else { break }
+            append()
+            let joiner = scalars[scalars.count - 1]
+            guard position < text.count else { break }
+            let next = UTF8Scanning.decode(text, at: position).scalar
+            if isDigit(next), isHyphen(joiner) || joiner == "+" || isSpace(joiner) || isForeignJoiner(joiner) { continue }
+            append()
+            break
+        }
+        byteOffsets.append(position)
+    }
+
+    struct Group {
         let start: Int
         let end: Int
         var length: Int { end - start }
     }
 
     /// Digit groups joined by hyphens or `+`; a unit is delimited by spaces.
-    private struct Unit {
+    struct Unit {
         var groups: [Group]
         var joiners: [Unicode.Scalar]
     }
 
-    private struct Phrase {
+    struct Phrase {
         var units: [Unit]
         var end: Int
         var standsAlone: Bool
     }
 
-    private func readPhrase(from start: Int) -> Phrase {
+    func readPhrase(from start: Int) -> Phrase {
         let count = scalars.count
         var standsAlone = true
         if start > 0 {
@@ -159,9 +252,16 @@ struct IdentifierScanner {
         return Phrase(units: units, end: position, standsAlone: standsAlone)
     }
 
+    /// Group lengths `[6, 4]`, `[10]`, `[8, 4]`, `[12]`, `[11]` or `[6, 5]` (compared without
+    /// building arrays: this runs for every number phrase).
     private func hasIdentifierShape(_ unit: Unit) -> Bool {
-        let lengths = unit.groups.map(\.length)
-        return [[6, 4], [10], [8, 4], [12], [11], [6, 5]].contains(lengths)
+        let groups = unit.groups
+        switch groups.count {
+        case 1: return [10, 12, 11].contains(groups[0].length)
+        case 2: return (groups[0].length == 6 && (groups[1].length == 4 || groups[1].length == 5))
+            || (groups[0].length == 8 && groups[1].length == 4)
+        default: return false
+        }
     }
 
     private func digits(of unit: Unit) -> [Int] {
@@ -175,10 +275,15 @@ struct IdentifierScanner {
         return values
     }
 
-    private func evaluate(_ unit: Unit, location: String) -> Finding? {
+    /// The finding for one unit, with `offset` in window scalars (the caller converts it).
+    func evaluate(_ unit: Unit, location: String) -> Finding? {
         let lengths = unit.groups.map(\.length)
         guard hasIdentifierShape(unit), let start = unit.groups.first?.start else { return nil }
         let joiner = unit.joiners.first
+        // The checks below all fail for a number no validator accepts, whatever its context:
+        // reading the context (decoding the text before it) only for numbers that pass one
+        // gives the same result at a fraction of the cost.
+        guard passesAValidator(unit, lengths: lengths, joiner: joiner) else { return nil }
         let context = self.context(before: start)
         if case .otherNumber = context { return nil }
         var cueCountry: Country?
@@ -240,14 +345,48 @@ struct IdentifierScanner {
         }
     }
 
-    /// The nearest cue word before `start`, looking back at most `contextWindow` scalars.
+    /// True when the validator `evaluate` applies to the unit's shape accepts its digits.
+    private func passesAValidator(_ unit: Unit, lengths: [Int], joiner: Unicode.Scalar?) -> Bool {
+        let values = digits(of: unit)
+        switch lengths {
+        case [6, 4], [10]:
+            let centenarian = joiner == "+"
+            return (!centenarian && DanishCPR.validate(values: values) != nil)
+                || (joiner != " " && SwedishPersonnummer.validate(values: values, centenarian: centenarian) != nil)
+        case [8, 4], [12]:
+            return joiner != " " && SwedishPersonnummer.validate(values: values, centenarian: false) != nil
+        case [11], [6, 5]:
+            return NorwegianFodselsnummer.validate(values: values) != nil
+        default:
+            return false
+        }
+    }
+
+    /// The nearest cue word before the scalar at `start`, looking back at most `contextWindow`
+    /// scalars in the text (decoded here: the window itself starts just before the phrase).
     private func context(before start: Int) -> Context {
-        let lowest = max(0, start - Self.contextWindow)
+        var preceding: [Unicode.Scalar] = []
+        var position = byteOffsets[start]
+        while position > 0, preceding.count <= Self.contextWindow {
+            position = UTF8Scanning.previousScalarStart(text, before: position)
+            preceding.append(UTF8Scanning.decode(text, at: position).scalar)
+        }
+        preceding.reverse()
+        return Self.context(in: preceding, before: preceding.count)
+    }
+
+    /// The nearest cue word before `start` in `scalars`, which hold at least the
+    /// `contextWindow` + 1 scalars before it or begin at the start of the text.
+    private static func context(in scalars: [Unicode.Scalar], before start: Int) -> Context {
+        let lowest = max(0, start - contextWindow)
         var position = start - 1
         while position >= lowest {
             if position == 0 || !isWordScalar(scalars[position - 1]) {
-                for cue in Self.cues where matches(cue.scalars, at: position, limit: start) {
-                    return cue.context
+                let first = lowercased(scalars[position])
+                if first < 128 {
+                    for cue in cuesByFirstScalar[Int(first)] where matches(cue.scalars, in: scalars, at: position, limit: start) {
+                        return cue.context
+                    }
                 }
             }
             position -= 1
@@ -255,7 +394,7 @@ struct IdentifierScanner {
         return .none
     }
 
-    private func matches(_ word: [UInt32], at position: Int, limit: Int) -> Bool {
+    private static func matches(_ word: [UInt32], in scalars: [Unicode.Scalar], at position: Int, limit: Int) -> Bool {
         guard position + word.count <= limit else { return false }
         for offset in word.indices where lowercased(scalars[position + offset]) != word[offset] {
             return false
