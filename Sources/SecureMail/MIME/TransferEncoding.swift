@@ -131,9 +131,11 @@ public enum Base64 {
     /// ended by `lineEnding`. Pass nil as `lineEnding` for a single unbroken line.
     public static func encode(_ bytes: [UInt8], lineEnding: LineEnding? = .crlf, lineLength: Int = 76) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 4 / 3 + bytes.count / 38 + 8)
-        var column = 0
         let wrap = max(4, lineLength - lineLength % 4)
+        // The exact size: an estimate too small makes a large body's buffer double at the very end.
+        let characters = (bytes.count + 2) / 3 * 4
+        output.reserveCapacity(characters + (lineEnding.map { (characters + wrap - 1) / wrap * $0.bytes.count } ?? 0))
+        var column = 0
         var index = 0
         while index < bytes.count {
             let remaining = bytes.count - index

@@ -66,17 +66,24 @@ public struct OutboundPlanner: Sendable {
         message: MIMEPart, sender: String, recipients: [String], internalRecipients: Set<String>, decision: OutboundDecision,
         certificates: [String: RecipientCertificate], quarantineID: UUID
     ) throws -> OutboundPlan {
-        let original = message.serialize()
         let external = recipients.filter { !internalRecipients.contains($0.lowercased()) }
         let internalOnes = recipients.filter { internalRecipients.contains($0.lowercased()) }
+        // Serialised only when an unchanged copy goes out: a large message is not held twice for nothing.
+        var serialized: [UInt8]?
+        func original() -> [UInt8] {
+            if let serialized { return serialized }
+            let bytes = message.serialize()
+            serialized = bytes
+            return bytes
+        }
         var deliveries: [Delivery] = []
         if !internalOnes.isEmpty {
-            deliveries.append(Delivery(sender: sender, recipients: internalOnes, message: original, kind: "unchanged"))
+            deliveries.append(Delivery(sender: sender, recipients: internalOnes, message: original(), kind: "unchanged"))
         }
         var plan = OutboundPlan(decision: decision, deliveries: [], heldRecipients: [], rejection: nil, reasons: decision.reasons)
         switch decision.action {
         case .allow:
-            if !external.isEmpty { deliveries.append(Delivery(sender: sender, recipients: external, message: original, kind: "unchanged")) }
+            if !external.isEmpty { deliveries.append(Delivery(sender: sender, recipients: external, message: original(), kind: "unchanged")) }
         case .block:
             plan.rejection = "5.7.1 Message blocked by the data protection policy: " + Self.summary(decision.findings)
             return plan

@@ -5,19 +5,21 @@ public enum SMIMEWriter {
     /// The content is made 7-bit safe first, then signed in canonical (CRLF) form.
     public static func signDetached(_ content: MIMEPart, signer: Identity, digest: DigestAlgorithm = .sha256) throws -> MIMEPart {
         let prepared = sevenBitSafe(content)
-        let signature = try CMS.sign(prepared.canonicalBytes(), signer: signer, digest: digest, detached: true, extraCertificates: signer.chain)
+        let signature = try CMS.sign(
+            writing: CanonicalContent.writer(prepared), signer: signer, digest: digest, detached: true, extraCertificates: signer.chain)
         return multipartSigned(prepared, signature: signature, digest: digest)
     }
 
     /// `application/pkcs7-mime; smime-type=signed-data`: the content inside the signature.
     public static func signOpaque(_ content: MIMEPart, signer: Identity, digest: DigestAlgorithm = .sha256) throws -> MIMEPart {
-        let signed = try CMS.sign(content.canonicalBytes(), signer: signer, digest: digest, detached: false, extraCertificates: signer.chain)
+        let signed = try CMS.sign(
+            writing: CanonicalContent.writer(content), signer: signer, digest: digest, detached: false, extraCertificates: signer.chain)
         return pkcs7Mime(signed, smimeType: "signed-data")
     }
 
     /// `application/pkcs7-mime; smime-type=enveloped-data` (CBC) or `authEnveloped-data` (GCM, RFC 8551 section 3.4).
     public static func encrypt(_ content: MIMEPart, recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC) throws -> MIMEPart {
-        let enveloped = try CMS.encrypt(content.canonicalBytes(), recipients: recipients, cipher: cipher)
+        let enveloped = try CMS.encrypt(writing: CanonicalContent.writer(content), recipients: recipients, cipher: cipher)
         return pkcs7Mime(enveloped, smimeType: cipher == .aes256GCM ? "authEnveloped-data" : "enveloped-data")
     }
 
