@@ -1,3 +1,5 @@
+import Foundation
+
 /// The CR LF canonical form (RFC 8551 section 3.1.1) of a MIME entity, written piece by piece
 /// to a CMS operation so that signing, verifying or encrypting a large message neither
 /// gathers it into one buffer nor copies it when it is canonical already (runs without a bare
@@ -28,39 +30,50 @@ struct LineEndingCanonicaliser {
             if piece[runStart] == 0x0A { runStart += 1 }
         }
         // Offsets (from the piece's start) where a run ends and CR LF must be written instead of
-        // what follows: a bare LF (skip 1), a bare CR (skip 1), a CR at the very end (deferred).
-        var breaks: [(offset: Int, skip: Int)] = []
+        // the byte there: a bare LF, a bare CR, or a CR at the very end (deferred: its LF may start
+        // the next piece). memchr finds the line ends, so canonical text costs two fast scans.
+        var breaks: [Int] = []
         var deferredAtEnd = false
-        piece.withUnsafeBufferPointer { buffer in
-            var index = runStart - piece.startIndex
-            while index < buffer.count {
-                let byte = buffer[index]
-                if byte == 0x0D {
-                    if index + 1 == buffer.count {
-                        breaks.append((index, 1))
-                        deferredAtEnd = true
-                    } else if buffer[index + 1] == 0x0A {
-                        index += 2
-                        continue
-                    } else {
-                        breaks.append((index, 1))
-                    }
-                } else if byte == 0x0A {
-                    breaks.append((index, 1))
+        piece.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let start = runStart - piece.startIndex
+            let count = raw.count
+            var bareLineFeeds: [Int] = []
+            var offset = start
+            while offset < count, let found = memchr(base + offset, 0x0A, count - offset) {
+                let position = base.distance(to: UnsafeRawPointer(found))
+                if position == 0 || raw[position - 1] != 0x0D { bareLineFeeds.append(position) }
+                offset = position + 1
+            }
+            var bareCarriageReturns: [Int] = []
+            offset = start
+            while offset < count, let found = memchr(base + offset, 0x0D, count - offset) {
+                let position = base.distance(to: UnsafeRawPointer(found))
+                if position + 1 == count {
+                    deferredAtEnd = true
+                    bareCarriageReturns.append(position)
+                } else if raw[position + 1] != 0x0A {
+                    bareCarriageReturns.append(position)
                 }
-                index += 1
+                offset = position + 1
+            }
+            if bareCarriageReturns.isEmpty {
+                breaks = bareLineFeeds
+            } else if bareLineFeeds.isEmpty {
+                breaks = bareCarriageReturns
+            } else {
+                breaks = (bareLineFeeds + bareCarriageReturns).sorted()
             }
         }
-        for (position, item) in breaks.enumerated() {
-            let end = piece.startIndex + item.offset
+        for (position, offset) in breaks.enumerated() {
+            let end = piece.startIndex + offset
             if end > runStart { try emit(piece[runStart..<end]) }
-            let isDeferred = deferredAtEnd && position == breaks.count - 1
-            if isDeferred {
+            if deferredAtEnd && position == breaks.count - 1 {
                 pendingCarriageReturn = true
             } else {
                 try emit(Self.lineBreak[...])
             }
-            runStart = end + item.skip
+            runStart = end + 1
         }
         if runStart < piece.endIndex { try emit(piece[runStart..<piece.endIndex]) }
     }

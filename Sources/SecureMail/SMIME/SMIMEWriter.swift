@@ -71,8 +71,10 @@ public enum SMIMEWriter {
             }
         case .single(let raw):
             let encoding = part.header.contentTransferEncoding
+            // Encoded bodies are left alone: decided before scanning a large base64 body for nothing.
+            guard encoding != .base64, encoding != .quotedPrintable else { return part }
             let needsEncoding = encoding == .eightBit || encoding == .binary || raw.contains { $0 >= 0x80 || $0 == 0 }
-            guard needsEncoding, encoding != .base64, encoding != .quotedPrintable else { return part }
+            guard needsEncoding else { return part }
             let decoded = part.decodedBody()
             let isText = part.contentType.type == "text"
             let newEncoding: TransferEncoding = isText ? .quotedPrintable : .base64
