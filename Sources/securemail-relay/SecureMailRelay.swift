@@ -16,6 +16,8 @@ struct SecureMailRelay: AsyncParsableCommand {
     )
 
     static func main() async {
+        // A large message's buffers go back to the system as soon as each stage is done with them.
+        LargeBuffers.mapSeparately()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         do {
             try CoreDumps.disable()

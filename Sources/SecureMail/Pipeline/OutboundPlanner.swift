@@ -125,13 +125,12 @@ public struct OutboundPlanner: Sendable {
         let keyTransport: KeyTransport = capabilities.contains("rsaesOaep") ? .rsaOAEP : .rsaPKCS1v15
         let recipients = [CMSRecipient(certificate: certificate.certificate, keyTransport: keyTransport)]
             + Self.companionCertificates(ownCertificates, for: certificate.certificate).map { CMSRecipient(certificate: $0) }
-        let signer = self.signer
         let opaque = settings.signing == "opaque"
-        let wrapped = try SMIMEWriter.wrap(message, protectHeaders: true, encrypted: true) { content in
-            let signed = try signer.map { opaque ? try SMIMEWriter.signOpaque(content, signer: $0) : try SMIMEWriter.signDetached(content, signer: $0) }
-            return try SMIMEWriter.encrypt(signed ?? content, recipients: recipients, cipher: cipher)
+        let sign: ((MIMEPart) throws -> MIMEPart)? = signer.map { signer in
+            { content in opaque ? try SMIMEWriter.signOpaque(content, signer: signer) : try SMIMEWriter.signDetached(content, signer: signer) }
         }
-        return Delivery(sender: sender, recipients: [recipient], message: wrapped.serialize(), kind: "encrypted")
+        let bytes = try SMIMEWriter.wrapEncrypted(message, protectHeaders: true, recipients: recipients, cipher: cipher, sign: sign)
+        return Delivery(sender: sender, recipients: [recipient], message: bytes, kind: "encrypted")
     }
 
     /// The mailbox's own certificates to encrypt a copy to as well. Clients that know only RSA
