@@ -51,8 +51,9 @@ struct Inspect: ParsableCommand {
             } catch {
                 throw OperatorError(code: .config, message: "\(error)")
             }
-            let bytes = try readInput(file)
-            let report = Inspector(configuration: configuration, keyring: keyring, evaluationTime: evaluationTime).inspect(bytes).report
+            // Handed straight to the inspector, which lets the bytes go once they are parsed.
+            let report = Inspector(configuration: configuration, keyring: keyring, evaluationTime: evaluationTime)
+                .inspect(try readInput(file)).report
             try writeOutput(json ? encodeJSON(report) : Array(ReportText.render(report).utf8), to: "-")
         } catch {
             throw OperatorError.report(error)

@@ -41,7 +41,7 @@ struct Process: AsyncParsableCommand {
             let configuration = try configurationOptions.load()
             let keyring = try Keyring.load(configuration)
             let sealer = try CMSQuarantineSealer.load(configuration)
-            let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            let bytes = try readInput("-")
             let store: any SecureMailStore
             do {
                 store = try await openStore(configuration)
@@ -55,7 +55,7 @@ struct Process: AsyncParsableCommand {
             let destination: any NextHopDelivering = output.map { FileDelivery(path: $0) } ?? nextHop(configuration)
             let dispatcher = MessageDispatcher(filter: filter, nextHop: destination, logger: .init(label: "securemail.process"))
             let outcome = await dispatcher.dispatch(
-                ReceivedMessage(sender: sender, recipients: recipient, bytes: bytes, session: .pipe(sessionID: UUID().uuidString)))
+                ReceivedMessage(sender: sender, recipients: recipient, bytes: consume bytes, session: .pipe(sessionID: UUID().uuidString)))
             await store.close()
             if let report, let last = reports.all.last {
                 try writeOutput(encodeJSON(last), to: report)

@@ -1,6 +1,7 @@
 #ifndef SECUREMAIL_CPOSIX_H
 #define SECUREMAIL_CPOSIX_H
 
+#include <malloc.h>
 #include <spawn.h>
 
 /// pipe2(2) with O_CLOEXEC: both ends close on exec from the start, so a program spawned by

@@ -116,8 +116,18 @@ public enum CMS {
         _ content: [UInt8], signer: Identity, digest: DigestAlgorithm = .sha256, detached: Bool,
         extraCertificates: [Certificate] = []
     ) throws -> [UInt8] {
-        OpenSSLErrorQueue.clear()
         try checkInputSize(content.count, limit: CryptoLimits.defaultMaximumInputSize, what: "content to sign")
+        return try sign(writing: { emit in try emit(content[...]) }, signer: signer, digest: digest, detached: detached, extraCertificates: extraCertificates)
+    }
+
+    /// ``sign(_:signer:digest:detached:extraCertificates:)`` with the content written piece by
+    /// piece (already canonical: it is signed byte for byte), so that a large message is digested
+    /// as it is written instead of being gathered into one buffer.
+    public static func sign(
+        writing content: CMSContentWriter, signer: Identity, digest: DigestAlgorithm = .sha256, detached: Bool,
+        extraCertificates: [Certificate] = []
+    ) throws -> [UInt8] {
+        OpenSSLErrorQueue.clear()
         var flags = UInt32(CMS_BINARY | CMS_PARTIAL)
         if detached { flags |= UInt32(CMS_DETACHED) }
         guard let created = CMS_sign(nil, nil, nil, nil, flags) else {
@@ -136,11 +146,21 @@ public enum CMS {
             // A certificate already present is reported as an error; it is harmless.
             OpenSSLErrorQueue.clear()
         }
-        let input = try MemoryBIO(content)
-        guard CMS_final(cms.pointer, input.pointer, nil, UInt32(CMS_BINARY)) == 1 else {
-            throw CryptoError.openSSL("sign the content", remedy: "Check that the private key is usable for signing.")
-        }
+        try finish(cms, writing: content, what: "content to sign", operation: "sign the content", remedy: "Check that the private key is usable for signing.")
         return try cms.derBytes(operation: "encode CMS SignedData")
+    }
+
+    /// Writes the content through the CMS object's BIO chain and completes it, as CMS_final does
+    /// with an input BIO, but without needing the content in one buffer.
+    static func finish(_ cms: CMSHandle, writing content: CMSContentWriter, what: String, operation: String, remedy: String) throws {
+        guard let chain = CMS_dataInit(cms.pointer, nil) else {
+            throw CryptoError.openSSL(operation, remedy: remedy)
+        }
+        defer { BIO_free_all(chain) }
+        try writeContent(content, to: chain, limit: CryptoLimits.defaultMaximumInputSize, what: what)
+        guard BIO_ctrl(chain, BIO_CTRL_FLUSH, 0, nil) > 0, CMS_dataFinal(cms.pointer, chain) == 1 else {
+            throw CryptoError.openSSL(operation, remedy: remedy)
+        }
     }
 
     /// What this gateway announces it can decrypt, strongest first.
@@ -202,9 +222,33 @@ public enum CMS {
         _ der: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, at time: Date,
         maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
     ) throws -> CMSVerification {
+        if let detachedContent { try checkInputSize(detachedContent.count, limit: maximumInputSize, what: "signed content") }
+        var writer: CMSContentWriter?
+        if let detachedContent { writer = { emit in try emit(detachedContent[...]) } }
+        let (verification, isDetached) = try verifying(
+            der, writingDetachedContent: writer, trust: trust, at: time, maximumInputSize: maximumInputSize)
+        guard isDetached else { return verification }
+        return CMSVerification(
+            content: detachedContent ?? [], eContentType: verification.eContentType, signers: verification.signers,
+            certificates: verification.certificates, warnings: verification.warnings)
+    }
+
+    /// ``verify(_:detachedContent:trust:at:maximumInputSize:)`` with the detached content (of a
+    /// multipart/signed, canonicalised) written piece by piece into the digests, so that a large
+    /// message is never gathered into one buffer. The result's `content` is the encapsulated
+    /// content, or empty for a detached signature.
+    public static func verify(
+        _ der: [UInt8], writingDetachedContent detachedContent: CMSContentWriter?, trust: TrustStore, at time: Date,
+        maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
+    ) throws -> CMSVerification {
+        try verifying(der, writingDetachedContent: detachedContent, trust: trust, at: time, maximumInputSize: maximumInputSize).verification
+    }
+
+    private static func verifying(
+        _ der: [UInt8], writingDetachedContent detachedContent: CMSContentWriter?, trust: TrustStore, at time: Date, maximumInputSize: Int
+    ) throws -> (verification: CMSVerification, isDetached: Bool) {
         OpenSSLErrorQueue.clear()
         try checkInputSize(der.count, limit: maximumInputSize, what: "CMS SignedData")
-        if let detachedContent { try checkInputSize(detachedContent.count, limit: maximumInputSize, what: "signed content") }
         guard let cms = CMSHandle.parse(der) else {
             throw CryptoError.openSSL(.malformedInput, "parse CMS SignedData", remedy: "The signature is damaged or not CMS; treat the message as not verified.")
         }
@@ -220,9 +264,7 @@ public enum CMS {
         }
         let embedded = Certificate.certificatesOf(cms)
         let isDetached = CMS_is_detached(cms.pointer) == 1
-        var suppliedContent: [UInt8]?
         if isDetached {
-            suppliedContent = detachedContent
             if detachedContent == nil {
                 warnings.append("The signature is detached and no content was supplied: nothing could be verified.")
             }
@@ -230,11 +272,13 @@ public enum CMS {
             warnings.append("Detached content was supplied but the SignedData carries its own content; the embedded content was verified and is returned.")
         }
 
-        let digested = digestContent(cms, detachedContent: isDetached ? (suppliedContent ?? []) : nil)
+        let digested = isDetached
+            ? digestDetachedContent(cms, writing: detachedContent ?? { _ in }, limit: maximumInputSize)
+            : digestEmbeddedContent(cms)
         defer { if let chain = digested.chain { BIO_free_all(chain) } }
         let content = digested.content
         var digestFailure = digested.failure
-        if isDetached && suppliedContent == nil { digestFailure = "no content to verify against" }
+        if isDetached && detachedContent == nil { digestFailure = "no content to verify against" }
 
         var signers: [CMSSignerResult] = []
         if let signerInfos = CMS_get0_SignerInfos(cms.pointer) {
@@ -246,37 +290,49 @@ public enum CMS {
             }
         }
         OpenSSLErrorQueue.clear()
-        return CMSVerification(
+        let verification = CMSVerification(
             content: content, eContentType: eContentType, signers: signers, certificates: embedded, warnings: warnings)
+        return (verification, isDetached)
     }
 
-    /// Runs the content through the SignedData's digest BIOs. The returned chain must be freed.
-    private static func digestContent(_ cms: CMSHandle, detachedContent: [UInt8]?) -> (content: [UInt8], chain: OpaquePointer?, failure: String?) {
-        var source: OpaquePointer?
-        if let detachedContent {
-            guard let bio = try? MemoryBIO(detachedContent) else { return (detachedContent, nil, "out of memory") }
-            // CMS_dataInit takes ownership of the BIO it is given: hand over a fresh reference.
-            guard BIO_up_ref(bio.pointer) == 1 else { return (detachedContent, nil, "out of memory") }
-            source = bio.pointer
-        }
-        guard let chain = CMS_dataInit(cms.pointer, source) else {
-            if let source { BIO_free(source) }
+    /// Writes the detached content through the SignedData's digest BIOs (which end in a null BIO:
+    /// nothing is kept). The returned chain must be freed.
+    private static func digestDetachedContent(_ cms: CMSHandle, writing content: CMSContentWriter, limit: Int) -> (content: [UInt8], chain: OpaquePointer?, failure: String?) {
+        guard let chain = CMS_dataInit(cms.pointer, nil) else {
             let text = OpenSSLErrorQueue.drain().joined(separator: "; ")
-            return (detachedContent ?? [], nil, "the content could not be digested: \(text)")
+            return ([], nil, "the content could not be digested: \(text)")
+        }
+        do {
+            try writeContent(content, to: chain, limit: limit, what: "signed content")
+        } catch {
+            return ([], chain, "the content could not be digested: \(error)")
+        }
+        return ([], chain, nil)
+    }
+
+    /// Reads the encapsulated content through the SignedData's digest BIOs into one array of its
+    /// size. The returned chain must be freed.
+    private static func digestEmbeddedContent(_ cms: CMSHandle) -> (content: [UInt8], chain: OpaquePointer?, failure: String?) {
+        guard let chain = CMS_dataInit(cms.pointer, nil) else {
+            let text = OpenSSLErrorQueue.drain().joined(separator: "; ")
+            return ([], nil, "the content could not be digested: \(text)")
         }
         var content: [UInt8] = []
+        if let position = CMS_get0_content(cms.pointer), let octets = position.pointee {
+            content.reserveCapacity(Int(max(0, ASN1_STRING_length(octets))))
+        }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = buffer.withUnsafeMutableBytes { BIO_read(chain, $0.baseAddress, Int32($0.count)) }
             if count <= 0 {
                 if count < 0 || BIO_test_flags(chain, BIO_FLAGS_SHOULD_RETRY) != 0 {
-                    return (detachedContent ?? content, chain, "the content could not be read")
+                    return (content, chain, "the content could not be read")
                 }
                 break
             }
             content.append(contentsOf: buffer.prefix(Int(count)))
         }
-        return (detachedContent ?? content, chain, nil)
+        return (content, chain, nil)
     }
 
     private static func judge(

@@ -66,8 +66,14 @@ extension CMS {
     /// Encrypts `content` byte for byte to every recipient: EnvelopedData for CBC ciphers,
     /// AuthEnvelopedData for AES-GCM. Returns DER.
     public static func encrypt(_ content: [UInt8], recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC) throws -> [UInt8] {
-        OpenSSLErrorQueue.clear()
         try checkInputSize(content.count, limit: CryptoLimits.defaultMaximumInputSize, what: "content to encrypt")
+        return try encrypt(writing: { emit in try emit(content[...]) }, recipients: recipients, cipher: cipher)
+    }
+
+    /// ``encrypt(_:recipients:cipher:)`` with the content written piece by piece, so that a large
+    /// message is encrypted as it is written instead of being gathered into one buffer first.
+    public static func encrypt(writing content: CMSContentWriter, recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC) throws -> [UInt8] {
+        OpenSSLErrorQueue.clear()
         guard !recipients.isEmpty else {
             throw CryptoError(.unsupported, operation: "encrypt without recipients", remedy: "Give at least one recipient certificate.")
         }
@@ -79,10 +85,9 @@ extension CMS {
         for recipient in recipients {
             try addRecipient(recipient, to: cms)
         }
-        let input = try MemoryBIO(content)
-        guard CMS_final(cms.pointer, input.pointer, nil, UInt32(CMS_BINARY)) == 1 else {
-            throw CryptoError.openSSL("encrypt the content", remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
-        }
+        try finish(
+            cms, writing: content, what: "content to encrypt", operation: "encrypt the content",
+            remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
         return try cms.derBytes(operation: "encode CMS encrypted data")
     }
 
@@ -112,14 +117,20 @@ extension CMS {
 
     /// Decrypts EnvelopedData or AuthEnvelopedData with the identity whose certificate a
     /// RecipientInfo names (issuer and serial, or subject key identifier). No other key is tried.
+    /// Takes ownership of `der` and lets it go once parsed; the content is decrypted into one
+    /// array no larger than `der`, so a large message is held at most twice.
     public static func decrypt(
-        _ der: [UInt8], identities: [Identity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
+        _ der: consuming [UInt8], identities: [Identity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
     ) throws -> CMSDecryption {
         OpenSSLErrorQueue.clear()
         try checkInputSize(der.count, limit: maximumInputSize, what: "CMS encrypted data")
+        // Decrypted content is never longer than the ciphertext, which is inside the DER.
+        let capacity = der.count
+        let algorithmFromInput = contentEncryptionAlgorithm(ofDER: der)
         guard let cms = CMSHandle.parse(der) else {
             throw CryptoError.openSSL(.malformedInput, "parse CMS encrypted data", remedy: "The message is damaged or not CMS.")
         }
+        _ = consume der
         let kind: CMSDecryption.Kind
         switch OBJ_obj2nid(CMS_get0_type(cms.pointer)) {
         case NID_pkcs7_enveloped: kind = .enveloped
@@ -153,15 +164,18 @@ extension CMS {
                 .decryptionFailed, "decrypt the content-encryption key with the key of \(identity.certificate)",
                 remedy: "The key does not open this message or the message is damaged; treat it as undecryptable.")
         }
-        let output = try MemoryBIO()
-        guard CMS_decrypt(cms.pointer, nil, nil, nil, output.pointer, UInt32(CMS_BINARY)) == 1 else {
-            throw CryptoError.openSSL(
-                .decryptionFailed, "decrypt the content",
-                remedy: "The message was altered or damaged (authentication tag or padding check failed); treat it as undecryptable.")
+        let content = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            let sink = try BufferSinkBIO(buffer: buffer)
+            guard CMS_decrypt(cms.pointer, nil, nil, nil, sink.pointer, UInt32(CMS_BINARY)) == 1 else {
+                throw CryptoError.openSSL(
+                    .decryptionFailed, "decrypt the content",
+                    remedy: "The message was altered or damaged (authentication tag or padding check failed); treat it as undecryptable.")
+            }
+            count = sink.count
         }
         return CMSDecryption(
-            content: output.bytes, kind: kind,
-            contentEncryptionAlgorithm: (try? contentEncryptionAlgorithm(of: cms)) ?? "unknown",
+            content: content, kind: kind,
+            contentEncryptionAlgorithm: algorithmFromInput ?? (try? contentEncryptionAlgorithm(of: cms)) ?? "unknown",
             recipient: identity.certificate)
     }
 
@@ -214,7 +228,13 @@ extension CMS {
     /// OpenSSL has no getter for the content-encryption algorithm: read it from the DER
     /// (ContentInfo.content.[Auth]EncryptedContentInfo.contentEncryptionAlgorithm.algorithm).
     private static func contentEncryptionAlgorithm(of cms: CMSHandle) throws -> String? {
-        let reader = DERReader(bytes: try cms.derBytes(operation: "re-encode CMS"))
+        contentEncryptionAlgorithm(ofDER: try cms.derBytes(operation: "re-encode CMS"))
+    }
+
+    /// The algorithm read from DER as received; nil when it is BER (indefinite lengths), which
+    /// the caller then re-encodes.
+    private static func contentEncryptionAlgorithm(ofDER der: [UInt8]) -> String? {
+        let reader = DERReader(bytes: der)
         guard let contentInfo = reader.element(at: 0),
               let explicit = reader.children(of: contentInfo).dropFirst().first,
               let enveloped = reader.children(of: explicit).first else { return nil }

@@ -44,13 +44,104 @@ final class CMSHandle: @unchecked Sendable {
         }
     }
 
-    /// The DER encoding.
+    /// The DER encoding, written straight into one array of the exact size (a large message is
+    /// not copied out of a growing memory buffer).
     func derBytes(operation: String) throws -> [UInt8] {
-        let bio = try MemoryBIO()
-        guard i2d_CMS_bio(bio.pointer, pointer) == 1 else {
+        let length = i2d_CMS_ContentInfo(pointer, nil)
+        guard length > 0 else {
             throw CryptoError.openSSL(operation, remedy: "This is an internal error; report it with the OpenSSL text.")
         }
-        return bio.bytes
+        return try [UInt8](unsafeUninitializedCapacity: Int(length)) { buffer, count in
+            var cursor = buffer.baseAddress
+            guard i2d_CMS_ContentInfo(pointer, &cursor) == length else {
+                throw CryptoError.openSSL(operation, remedy: "This is an internal error; report it with the OpenSSL text.")
+            }
+            count = Int(length)
+        }
+    }
+}
+
+/// Content handed to a CMS operation piece by piece: the writer calls `emit` once per piece, in
+/// order, so that a large message goes through signing or encryption without being gathered
+/// into one buffer first.
+public typealias CMSContentWriter = (_ emit: (ArraySlice<UInt8>) throws -> Void) throws -> Void
+
+/// Writes every piece of `content` through a BIO chain (CMS_dataInit's), checking the running
+/// total against `limit`.
+func writeContent(_ content: CMSContentWriter, to chain: OpaquePointer, limit: Int, what: String) throws {
+    var total = 0
+    try content { piece in
+        let (sum, overflow) = total.addingReportingOverflow(piece.count)
+        total = overflow ? Int.max : sum
+        try checkInputSize(total, limit: limit, what: what)
+        try piece.withUnsafeBytes { raw in
+            guard var cursor = raw.baseAddress else { return }
+            var remaining = raw.count
+            while remaining > 0 {
+                let written = BIO_write(chain, cursor, Int32(min(remaining, 1 << 30)))
+                guard written > 0 else {
+                    throw CryptoError.openSSL("pass \(what) to OpenSSL", remedy: "The process is out of memory, or the content is damaged.")
+                }
+                cursor += Int(written)
+                remaining -= Int(written)
+            }
+        }
+    }
+}
+
+/// A write-only BIO that appends to memory the caller allocated, failing when it is full: used
+/// to receive decrypted content into one array of known maximum size.
+final class BufferSinkBIO {
+    let pointer: OpaquePointer
+    private var cursor: UnsafeMutablePointer<UInt8>
+    private var remaining: Int
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    nonisolated(unsafe) private static let method: OpaquePointer? = {
+        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "securemail buffer sink") else { return nil }
+        let writeSet = BIO_meth_set_write(method) { bio, data, length -> Int32 in
+            guard let bio, let data, length >= 0, let context = BIO_get_data(bio) else { return -1 }
+            let sink = Unmanaged<BufferSinkBIO>.fromOpaque(context).takeUnretainedValue()
+            return sink.append(UnsafeRawPointer(data), Int(length)) ? length : -1
+        }
+        let controlSet = BIO_meth_set_ctrl(method) { _, command, _, _ -> Int in
+            command == BIO_CTRL_FLUSH ? 1 : 0
+        }
+        let createSet = BIO_meth_set_create(method) { bio -> Int32 in
+            BIO_set_init(bio, 1)
+            return 1
+        }
+        guard writeSet == 1, controlSet == 1, createSet == 1 else {
+            BIO_meth_free(method)
+            return nil
+        }
+        return method
+    }()
+
+    /// A sink over `buffer`; the buffer must outlive this object.
+    init(buffer: UnsafeMutableBufferPointer<UInt8>) throws {
+        guard let base = buffer.baseAddress, let method = Self.method, let bio = BIO_new(method) else {
+            throw CryptoError.openSSL("allocate an output buffer", remedy: "The process is out of memory.")
+        }
+        pointer = bio
+        cursor = base
+        remaining = buffer.count
+        BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        BIO_set_data(pointer, nil)
+        BIO_free(pointer)
+    }
+
+    private func append(_ data: UnsafeRawPointer, _ length: Int) -> Bool {
+        guard length <= remaining else { return false }
+        cursor.update(from: data.assumingMemoryBound(to: UInt8.self), count: length)
+        cursor += length
+        remaining -= length
+        count += length
+        return true
     }
 }
 

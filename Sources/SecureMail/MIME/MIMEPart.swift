@@ -96,32 +96,59 @@ public struct MIMEPart: Sendable, Hashable {
     /// bytes it was parsed from (for a multipart/signed first part: what the signature covers,
     /// before canonicalisation).
     public func serialize() -> [UInt8] {
+        // One allocation of the exact size: a large message is not copied through growing buffers.
         var output: [UInt8] = []
-        write(to: &output)
+        output.reserveCapacity(serializedCount)
+        writeSerialized { output += $0 }
         return output
     }
 
-    /// `serialize()` with line endings canonicalised to CR LF (RFC 8551 section 3.1.1).
-    public func canonicalBytes() -> [UInt8] {
-        Canonicalization.crlf(serialize())
+    /// The number of bytes `serialize()` returns.
+    public var serializedCount: Int {
+        var count = 0
+        writeSerialized { count += $0.count }
+        return count
     }
 
-    private func write(to output: inout [UInt8]) {
-        for field in header.fields { output += field.raw }
-        output += headerTerminator
+    /// Calls `emit` with the bytes of `serialize()` piece by piece, in order (header fields,
+    /// delimiters and bodies as they are stored), so that a large message can be written, digested
+    /// or encrypted without being gathered into one buffer.
+    public func writeSerialized(_ emit: (ArraySlice<UInt8>) throws -> Void) rethrows {
+        for field in header.fields { try emit(field.raw[...]) }
+        try emit(headerTerminator[...])
         switch body {
         case .single(let bytes):
-            output += bytes
+            try emit(bytes[...])
         case .message(let inner):
-            inner.write(to: &output)
+            try inner.writeSerialized(emit)
         case .multipart(let multipart):
-            output += multipart.preamble
+            try emit(multipart.preamble[...])
             for entry in multipart.entries {
-                output += entry.delimiter
-                entry.part.write(to: &output)
+                try emit(entry.delimiter[...])
+                try entry.part.writeSerialized(emit)
             }
-            if let closing = multipart.closingDelimiter { output += closing }
-            output += multipart.epilogue
+            if let closing = multipart.closingDelimiter { try emit(closing[...]) }
+            try emit(multipart.epilogue[...])
+        }
+    }
+
+    /// `serialize()` with line endings canonicalised to CR LF (RFC 8551 section 3.1.1); the
+    /// serialised bytes themselves when they are canonical already.
+    public func canonicalBytes() -> [UInt8] {
+        let bytes = serialize()
+        return Self.isCanonical(bytes) ? bytes : Canonicalization.crlf(bytes)
+    }
+
+    /// True when every CR is followed by LF and every LF preceded by CR.
+    static func isCanonical(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var previous: UInt8 = 0
+            for byte in buffer {
+                if byte == 0x0A, previous != 0x0D { return false }
+                if previous == 0x0D, byte != 0x0A { return false }
+                previous = byte
+            }
+            return previous != 0x0D
         }
     }
 

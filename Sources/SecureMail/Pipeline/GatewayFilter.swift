@@ -17,10 +17,13 @@ public struct GatewayFilter: MessageFilter {
         self.onReport = onReport
     }
 
-    public func decide(_ message: ReceivedMessage) async throws -> FilterDecision {
+    public func decide(_ message: consuming ReceivedMessage) async throws -> FilterDecision {
         let started = ContinuousClock.now
-        let result = try await processor.process(
-            message.bytes, sender: message.sender, recipients: message.recipients, direction: direction)
+        let sender = message.sender
+        let recipients = message.recipients
+        // Handed on, not kept: the processor lets a large message's bytes go once it has parsed them.
+        let bytes = (consume message).bytes
+        let result = try await processor.process(consume bytes, sender: sender, recipients: recipients, direction: direction)
         onReport(result.report, ContinuousClock.now - started)
         return Self.decision(for: result)
     }

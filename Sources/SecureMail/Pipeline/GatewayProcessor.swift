@@ -36,9 +36,11 @@ public struct GatewayProcessor: Sendable {
     }
 
     /// Processes one message. Throws ``TransientProcessingError`` only; everything permanent is
-    /// in the result.
+    /// in the result. Outbound, the bytes are let go once parsed (the parsed message serialises
+    /// back to them exactly, for quarantine), so that a caller who hands them over holds a large
+    /// message once.
     public func process(
-        _ bytes: [UInt8], sender: String, recipients: [String], direction requested: MailDirection? = nil, at time: Date = Date()
+        _ bytes: consuming [UInt8], sender: String, recipients: [String], direction requested: MailDirection? = nil, at time: Date = Date()
     ) async throws -> ProcessingResult {
         let started = ContinuousClock.now
         let direction = requested ?? MailDirection.classify(sender: sender, recipients: recipients, configuration: configuration)
@@ -48,7 +50,7 @@ public struct GatewayProcessor: Sendable {
             case .inbound:
                 result = try await processInbound(bytes, sender: sender, recipients: recipients, at: time)
             case .outbound:
-                result = try await processOutbound(bytes, sender: sender, recipients: recipients, at: time)
+                result = try await processOutbound(consume bytes, sender: sender, recipients: recipients, at: time)
             case .internal:
                 result = passThrough(bytes, sender: sender, recipients: recipients, at: time)
             }
@@ -140,17 +142,24 @@ public struct GatewayProcessor: Sendable {
 
     // MARK: Outbound
 
-    private func processOutbound(_ bytes: [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
-        let inspection = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time).inspect(bytes, sender: sender, recipients: recipients)
-        var report = inspection.report
-        report.direction = MailDirection.outbound.rawValue
-        guard let message = try? MIMEParser.parse(bytes, limits: configuration.limits.mimeLimits) else {
+    private func processOutbound(_ bytes: consuming [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
+        let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
+        let message: MIMEPart
+        do {
+            message = try MIMEParser.parse(bytes, limits: configuration.limits.mimeLimits)
+        } catch {
+            var report = inspector.inspect(copy bytes, sender: sender, recipients: recipients).report
+            report.direction = MailDirection.outbound.rawValue
             report.action = OutboundAction.quarantine.rawValue
             let id = try await quarantine(
                 bytes, direction: .outbound, mailbox: "", sender: sender, recipients: recipients, reasons: report.reasons, findings: [],
                 at: time)
             return ProcessingResult(report: report, deliveries: [], quarantineID: id, rejection: nil)
         }
+        // From here on the parsed message is the only copy; it serialises back to the bytes exactly.
+        _ = consume bytes
+        var report = inspector.inspect(parsed: message, sender: sender, recipients: recipients).report
+        report.direction = MailDirection.outbound.rawValue
         let scan = SensitiveContentScan.scan(message)
         let findings = scan.findings
         let decision = OutboundPolicy.decide(findings, rules: configuration.outbound.rules)
@@ -187,7 +196,7 @@ public struct GatewayProcessor: Sendable {
         var storedID: UUID?
         if !plan.heldRecipients.isEmpty {
             storedID = try await quarantine(
-                bytes, direction: .outbound, mailbox: mailbox?.address ?? "", sender: sender, recipients: plan.heldRecipients,
+                message.serialize(), direction: .outbound, mailbox: mailbox?.address ?? "", sender: sender, recipients: plan.heldRecipients,
                 reasons: plan.reasons, findings: decision.findings, id: quarantineID, at: time)
         }
         return ProcessingResult(report: report, deliveries: plan.deliveries, quarantineID: storedID, rejection: plan.rejection)

@@ -66,17 +66,24 @@ public struct OutboundPlanner: Sendable {
         message: MIMEPart, sender: String, recipients: [String], internalRecipients: Set<String>, decision: OutboundDecision,
         certificates: [String: RecipientCertificate], quarantineID: UUID
     ) throws -> OutboundPlan {
-        let original = message.serialize()
         let external = recipients.filter { !internalRecipients.contains($0.lowercased()) }
         let internalOnes = recipients.filter { internalRecipients.contains($0.lowercased()) }
+        // Serialised only when an unchanged copy goes out: a large message is not held twice for nothing.
+        var serialized: [UInt8]?
+        func original() -> [UInt8] {
+            if let serialized { return serialized }
+            let bytes = message.serialize()
+            serialized = bytes
+            return bytes
+        }
         var deliveries: [Delivery] = []
         if !internalOnes.isEmpty {
-            deliveries.append(Delivery(sender: sender, recipients: internalOnes, message: original, kind: "unchanged"))
+            deliveries.append(Delivery(sender: sender, recipients: internalOnes, message: original(), kind: "unchanged"))
         }
         var plan = OutboundPlan(decision: decision, deliveries: [], heldRecipients: [], rejection: nil, reasons: decision.reasons)
         switch decision.action {
         case .allow:
-            if !external.isEmpty { deliveries.append(Delivery(sender: sender, recipients: external, message: original, kind: "unchanged")) }
+            if !external.isEmpty { deliveries.append(Delivery(sender: sender, recipients: external, message: original(), kind: "unchanged")) }
         case .block:
             plan.rejection = "5.7.1 Message blocked by the data protection policy: " + Self.summary(decision.findings)
             return plan
@@ -118,13 +125,12 @@ public struct OutboundPlanner: Sendable {
         let keyTransport: KeyTransport = capabilities.contains("rsaesOaep") ? .rsaOAEP : .rsaPKCS1v15
         let recipients = [CMSRecipient(certificate: certificate.certificate, keyTransport: keyTransport)]
             + Self.companionCertificates(ownCertificates, for: certificate.certificate).map { CMSRecipient(certificate: $0) }
-        let signer = self.signer
         let opaque = settings.signing == "opaque"
-        let wrapped = try SMIMEWriter.wrap(message, protectHeaders: true, encrypted: true) { content in
-            let signed = try signer.map { opaque ? try SMIMEWriter.signOpaque(content, signer: $0) : try SMIMEWriter.signDetached(content, signer: $0) }
-            return try SMIMEWriter.encrypt(signed ?? content, recipients: recipients, cipher: cipher)
+        let sign: ((MIMEPart) throws -> MIMEPart)? = signer.map { signer in
+            { content in opaque ? try SMIMEWriter.signOpaque(content, signer: signer) : try SMIMEWriter.signDetached(content, signer: signer) }
         }
-        return Delivery(sender: sender, recipients: [recipient], message: wrapped.serialize(), kind: "encrypted")
+        let bytes = try SMIMEWriter.wrapEncrypted(message, protectHeaders: true, recipients: recipients, cipher: cipher, sign: sign)
+        return Delivery(sender: sender, recipients: [recipient], message: bytes, kind: "encrypted")
     }
 
     /// The mailbox's own certificates to encrypt a copy to as well. Clients that know only RSA

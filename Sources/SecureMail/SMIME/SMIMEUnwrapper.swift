@@ -108,7 +108,7 @@ public struct SMIMEUnwrapper: Sendable {
         case .envelopedData, .authEnvelopedData:
             let decryption: CMSDecryption
             do {
-                decryption = try CMS.decrypt(der, identities: identities, maximumInputSize: maximumCMSBytes)
+                decryption = try CMS.decrypt(consume der, identities: identities, maximumInputSize: maximumCMSBytes)
             } catch let error as CryptoError where error.kind == .malformedInput {
                 return .malformed(error.description)
             } catch {
@@ -151,7 +151,7 @@ public struct SMIMEUnwrapper: Sendable {
         let verification: CMSVerification
         do {
             verification = try CMS.verify(
-                signature.decodedBody(), detachedContent: signed.canonicalBytes(), trust: trust, at: evaluationTime,
+                signature.decodedBody(), writingDetachedContent: CanonicalContent.writer(signed), trust: trust, at: evaluationTime,
                 maximumInputSize: maximumCMSBytes)
         } catch {
             return .malformed("the detached signature cannot be read: \(error)")

@@ -5,20 +5,64 @@ public enum SMIMEWriter {
     /// The content is made 7-bit safe first, then signed in canonical (CRLF) form.
     public static func signDetached(_ content: MIMEPart, signer: Identity, digest: DigestAlgorithm = .sha256) throws -> MIMEPart {
         let prepared = sevenBitSafe(content)
-        let signature = try CMS.sign(prepared.canonicalBytes(), signer: signer, digest: digest, detached: true, extraCertificates: signer.chain)
+        let signature = try CMS.sign(
+            writing: CanonicalContent.writer(prepared), signer: signer, digest: digest, detached: true, extraCertificates: signer.chain)
         return multipartSigned(prepared, signature: signature, digest: digest)
     }
 
     /// `application/pkcs7-mime; smime-type=signed-data`: the content inside the signature.
     public static func signOpaque(_ content: MIMEPart, signer: Identity, digest: DigestAlgorithm = .sha256) throws -> MIMEPart {
-        let signed = try CMS.sign(content.canonicalBytes(), signer: signer, digest: digest, detached: false, extraCertificates: signer.chain)
+        let signed = try CMS.sign(
+            writing: CanonicalContent.writer(content), signer: signer, digest: digest, detached: false, extraCertificates: signer.chain)
         return pkcs7Mime(signed, smimeType: "signed-data")
     }
 
     /// `application/pkcs7-mime; smime-type=enveloped-data` (CBC) or `authEnveloped-data` (GCM, RFC 8551 section 3.4).
     public static func encrypt(_ content: MIMEPart, recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC) throws -> MIMEPart {
-        let enveloped = try CMS.encrypt(content.canonicalBytes(), recipients: recipients, cipher: cipher)
-        return pkcs7Mime(enveloped, smimeType: cipher == .aes256GCM ? "authEnveloped-data" : "enveloped-data")
+        let enveloped = try CMS.encrypt(writing: CanonicalContent.writer(content), recipients: recipients, cipher: cipher)
+        return pkcs7Mime(enveloped, smimeType: smimeType(of: cipher))
+    }
+
+    /// The bytes of ``wrap(_:protectHeaders:encrypted:obscuredSubject:transform:)`` around `sign`
+    /// (when given) and ``encrypt(_:recipients:cipher:)``: the same message, but its encrypted body
+    /// is base64-encoded from the DER straight into the result, so that a large message's
+    /// encrypted form is never held as a part and as bytes at once.
+    public static func wrapEncrypted(
+        _ message: MIMEPart, protectHeaders: Bool, obscuredSubject: String? = nil, recipients: [CMSRecipient],
+        cipher: ContentCipher = .aes256CBC, sign: ((MIMEPart) throws -> MIMEPart)? = nil
+    ) throws -> [UInt8] {
+        var enveloped: [UInt8] = []
+        let wrapped = try wrap(message, protectHeaders: protectHeaders, encrypted: true, obscuredSubject: obscuredSubject) { content in
+            let signed = try sign?(content) ?? content
+            enveloped = try CMS.encrypt(writing: CanonicalContent.writer(signed), recipients: recipients, cipher: cipher)
+            return pkcs7Mime([], smimeType: smimeType(of: cipher))
+        }
+        return serialize(wrapped, base64Body: enveloped)
+    }
+
+    /// `part` (whose body is empty) serialised with `body` as its base64 body, encoded in chunks of
+    /// whole lines straight into the result: byte for byte `Base64.encode(body)` as the body.
+    static func serialize(_ part: MIMEPart, base64Body body: [UInt8]) -> [UInt8] {
+        let prefix = part.serialize()
+        let lineEnding = LineEnding.crlf
+        let characters = (body.count + 2) / 3 * 4
+        let lineLength = 76
+        var output: [UInt8] = []
+        output.reserveCapacity(prefix.count + characters + (characters + lineLength - 1) / lineLength * lineEnding.bytes.count)
+        output += prefix
+        // 57 bytes make one 76-character line, so chunks of whole lines encode to whole lines.
+        let chunkLength = 57 * 1024
+        var start = 0
+        while start < body.count {
+            let end = min(start + chunkLength, body.count)
+            output += Base64.encode(Array(body[start..<end]), lineEnding: lineEnding, lineLength: lineLength)
+            start = end
+        }
+        return output
+    }
+
+    static func smimeType(of cipher: ContentCipher) -> String {
+        cipher == .aes256GCM ? "authEnveloped-data" : "enveloped-data"
     }
 
     /// Puts a whole message through `transform` (sign, encrypt or both): the message's MIME
@@ -69,8 +113,10 @@ public enum SMIMEWriter {
             }
         case .single(let raw):
             let encoding = part.header.contentTransferEncoding
+            // Encoded bodies are left alone: decided before scanning a large base64 body for nothing.
+            guard encoding != .base64, encoding != .quotedPrintable else { return part }
             let needsEncoding = encoding == .eightBit || encoding == .binary || raw.contains { $0 >= 0x80 || $0 == 0 }
-            guard needsEncoding, encoding != .base64, encoding != .quotedPrintable else { return part }
+            guard needsEncoding else { return part }
             let decoded = part.decodedBody()
             let isText = part.contentType.type == "text"
             let newEncoding: TransferEncoding = isText ? .quotedPrintable : .base64

@@ -50,8 +50,8 @@ public struct MessageDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Filters and delivers one message.
-    public func dispatch(_ message: ReceivedMessage) async -> DispatchOutcome {
+    /// Filters and delivers one message, handing it over to the filter (not kept meanwhile).
+    public func dispatch(_ message: consuming ReceivedMessage) async -> DispatchOutcome {
         var logger = self.logger
         logger[metadataKey: "session"] = "\(message.session.sessionID)"
         logger[metadataKey: "size"] = "\(message.bytes.count)"
@@ -59,7 +59,7 @@ public struct MessageDispatcher: Sendable {
 
         let decision: FilterDecision
         do {
-            decision = try await filter.decide(message)
+            decision = try await filter.decide(consume message)
         } catch {
             logger.error("message filter failed; asking the client to retry", metadata: ["error": "\(error)"])
             return .temporaryFailure(enhanced: "4.3.0", reason: "Error: internal error, try again later")

@@ -5,8 +5,9 @@
 /// transport replies, so the filter may take its time and may fail without losing mail.
 public protocol MessageFilter: Sendable {
     /// Decides what happens to one message. Throwing means "transient trouble": the transport
-    /// answers 451 4.3.0 (SMTP) or exits 75 (pipe mode) and the client retries later.
-    func decide(_ message: ReceivedMessage) async throws -> FilterDecision
+    /// answers 451 4.3.0 (SMTP) or exits 75 (pipe mode) and the client retries later. The filter
+    /// owns the message, so that it can let a large one go as soon as it holds it in another form.
+    func decide(_ message: consuming ReceivedMessage) async throws -> FilterDecision
 }
 
 /// One message as received from the mail server, with its envelope.

@@ -168,14 +168,56 @@ private struct Walk {
         }
         let name = part.filename ?? "unnamed.\(contentType.subtype)"
         document(
-            part.decodedBody()[...], name: name, mediaType: contentType.mimeType, charset: contentType.charset,
-            location: Self.attachmentLocation(context, name), depth: depth)
+            bodyToRead(part, name: name, mediaType: contentType.mimeType)[...], name: name, mediaType: contentType.mimeType,
+            charset: contentType.charset, location: Self.attachmentLocation(context, name), depth: depth)
+    }
+
+    /// How much of an attachment's raw body is decoded first to tell its kind.
+    private static let sniffedRawBytes = 32 * 1024
+
+    /// The decoded body, or only its decoded start when that start already settles that the
+    /// attachment has no text to read (`document` looks at no more of it): a large image or
+    /// binary file is then not decoded at all.
+    private func bodyToRead(_ part: MIMEPart, name: String, mediaType: String) -> [UInt8] {
+        guard case .single(let raw) = part.body, raw.count > Self.sniffedRawBytes else { return part.decodedBody() }
+        let start = part.header.contentTransferEncoding.decode(Array(raw.prefix(Self.sniffedRawBytes)))
+        // A cut-off escape or base64 group spoils at most the last few decoded bytes; what decides
+        // is the first 8 KiB.
+        guard start.count >= 8192 + 16, Self.isSettledByStart(start[...], name: name, mediaType: mediaType) else {
+            return part.decodedBody()
+        }
+        return start
+    }
+
+    /// True when `document` would call the file unreadable from `start` alone: the same tests, in
+    /// the same order, as there.
+    private static func isSettledByStart(_ start: ArraySlice<UInt8>, name: String, mediaType: String) -> Bool {
+        let fileExtension = Self.fileExtension(of: name)
+        if encryptedTypes.contains(mediaType) || encryptedExtensions.contains(fileExtension) { return true }
+        if start.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return true }
+        if PDFText.looksLikePDF(start) { return false }
+        if mediaType == "application/pdf" || fileExtension == "pdf" { return true }
+        if start.starts(with: [0x50, 0x4B, 0x03, 0x04]) || start.starts(with: [0x50, 0x4B, 0x05, 0x06])
+            || zipTypes.contains(mediaType) || mediaType.hasPrefix("application/vnd.openxmlformats")
+            || mediaType.hasPrefix("application/vnd.oasis.opendocument") || zipExtensions.contains(fileExtension) {
+            return false
+        }
+        if mediaType == "message/rfc822" || mediaType == "message/global" || fileExtension == "eml" { return false }
+        if mediaType == "text/html" || fileExtension == "html" || fileExtension == "htm" { return false }
+        if mediaType.hasPrefix("text/") || textExtensions.contains(fileExtension) { return false }
+        if mediaType.hasPrefix("image/") || mediaType.hasPrefix("audio/") || mediaType.hasPrefix("video/") { return true }
+        return !isProbablyText(start)
+    }
+
+    /// The lowercased extension of a file name, empty when it has none.
+    static func fileExtension(of name: String) -> String {
+        (name.split(separator: ".").count > 1 ? name.split(separator: ".").last.map(String.init) : nil)?.lowercased() ?? ""
     }
 
     /// The text of a file (an attachment or a ZIP entry), judged by its content first, then its
     /// media type and name.
     mutating func document(_ bytes: ArraySlice<UInt8>, name: String, mediaType: String, charset: String?, location: String, depth: Int) {
-        let fileExtension = (name.split(separator: ".").count > 1 ? name.split(separator: ".").last.map(String.init) : nil)?.lowercased() ?? ""
+        let fileExtension = Self.fileExtension(of: name)
         if Self.encryptedTypes.contains(mediaType) || Self.encryptedExtensions.contains(fileExtension) {
             unreadable(location, UnreadableReason.encrypted)
         } else if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
