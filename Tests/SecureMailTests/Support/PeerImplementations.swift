@@ -55,20 +55,22 @@ final class GpgsmHome {
 
     /// Imports a certificate with its private key.
     func importIdentity(_ identity: DemoIdentity) throws {
-        let p12 = folder.path(UUID().uuidString + ".p12")
-        try ExternalTool.require("openssl", [
-            "pkcs12", "-export", "-in", identity.certificate, "-inkey", identity.key, "-out", p12,
-            "-passout", "pass:\(Self.passphrase)", "-certpbe", "NONE", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1",
-        ])
-        // gpgsm 2.2 (seen in CI, on a cold and loaded machine) sometimes reads the PKCS#12
-        // passphrase wrong ("decryption failed; trying charset ..."); the same import then
-        // succeeds. Three tries, and the last failure fails the test.
-        for attempt in 1...3 {
+        // gpgsm 2.2 (seen in CI and locally, on a loaded machine) sometimes fails to read the
+        // PKCS#12 it is given ("decryption failed; trying charset ..."), several times in a row;
+        // a fresh export and a pause then succeed. Five tries, each with a new file, and the
+        // last failure fails the test.
+        for attempt in 1...5 {
+            let p12 = folder.path(UUID().uuidString + ".p12")
+            try ExternalTool.require("openssl", [
+                "pkcs12", "-export", "-in", identity.certificate, "-inkey", identity.key, "-out", p12,
+                "-passout", "pass:\(Self.passphrase)", "-certpbe", "NONE", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1",
+            ])
             let result = try runAllowingFailure(["--batch", "--import", p12], passphrase: true)
             if result.succeeded { return }
-            if attempt == 3 {
-                Issue.record("gpgsm --import of \(identity.certificate) failed three times: \(result.standardError)")
+            if attempt == 5 {
+                Issue.record("gpgsm --import of \(identity.certificate) failed five times: \(result.standardError)")
             }
+            Thread.sleep(forTimeInterval: Double(attempt))
         }
     }
 

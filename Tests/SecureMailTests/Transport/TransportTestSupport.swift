@@ -114,7 +114,14 @@ final class RawConnection: @unchecked Sendable {
     private var pending: [UInt8] = []
 
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptor = try Self.connectedSocket(port: port)
+    }
+
+    /// A socket connected to the port. On failure it is closed here and nothing else owns it:
+    /// a failed connect made in the initializer would also be closed by deinit, and that second
+    /// close can hit a descriptor number the kernel has meanwhile given to a server under test.
+    private static func connectedSocket(port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TransportTestError.socket("socket()") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -129,6 +136,7 @@ final class RawConnection: @unchecked Sendable {
             close(descriptor)
             throw TransportTestError.socket("connect to port \(port) failed")
         }
+        return descriptor
     }
 
     deinit { close(descriptor) }
