@@ -19,4 +19,12 @@ public enum SensitiveDataScanner {
                 + SpecialCategoryDetector.shared.findings(in: bytes, location: location)
         }
     }
+
+    /// The national identity numbers in `text` only, as the first part of ``scan(_:location:)``
+    /// gives them: for masking a Subject or a route, which needs no special categories (and a
+    /// short-lived process then does not build their lexicon).
+    public static func identifiers(_ text: String, location: String) -> [Finding] {
+        var text = text
+        return text.withUTF8 { IdentifierScanner(text: $0).findings(location: location) }
+    }
 }

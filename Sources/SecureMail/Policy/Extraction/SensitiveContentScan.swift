@@ -58,7 +58,7 @@ public enum SensitiveContentScan {
     /// a Subject can be shown in a report or notice. Special-category words are left as they are.
     public static func maskingIdentifiers(in text: String) -> String {
         var scalars = Array(text.unicodeScalars)
-        for finding in SensitiveDataScanner.scan(text, location: "") where finding.kind.isIdentifier {
+        for finding in SensitiveDataScanner.identifiers(text, location: "") where finding.kind.isIdentifier {
             guard let offset = finding.offset, offset >= 0, offset < scalars.count else { continue }
             let keptDigits = finding.masked.prefix { $0 != "X" }.filter(\.isNumber).count
             var digitsToMask = finding.masked.filter { $0 == "X" }.count
