@@ -70,13 +70,7 @@ import Testing
         let message = Self.staffMail(
             text: "Kære kunde,\r\nDit CPR-nr. 010190-1009.\r\n", attachment: attachment, attachmentName: "skade.bin",
             attachmentType: ContentType(type: "application", subtype: "octet-stream"))
-        try await ScratchDatabase.withStores(.sqlite) { stores, _ in
-            let processor = GatewayProcessor(
-                configuration: try PipelineFixtures.configuration, keyring: try PipelineFixtures.keyring, store: stores[0],
-                sealer: CMSQuarantineSealer(
-                    certificate: try CryptoFixtures.certificate("demo-quarantine"), identity: try CryptoFixtures.identity("demo-quarantine")))
-            _ = try await stores[0].upsertCertificate(
-                StoredCertificate(try CryptoFixtures.certificate("demo-customer"), source: .imported, capabilities: [], seenAt: Date()))
+        try await OutboundEndToEndTests.withProcessor { processor, _ in
             let result = try await processor.process(
                 message.serialize(), sender: OutboundEndToEndTests.staff, recipients: ["kunde@example.dk"])
             #expect(result.report.action == "encrypt")

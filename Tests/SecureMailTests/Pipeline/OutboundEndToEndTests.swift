@@ -24,7 +24,8 @@ import Testing
 
     static let cprMail = "Kære kunde,\r\n\r\nVi har registreret dit CPR-nr. 010190-1009 på sagen.\r\n"
 
-    private func withProcessor(_ body: @Sendable (GatewayProcessor, SQLSecureMailStore) async throws -> Void) async throws {
+    /// A gateway processor on a scratch SQLite store that holds the demo customer's certificate.
+    static func withProcessor(_ body: @Sendable (GatewayProcessor, SQLSecureMailStore) async throws -> Void) async throws {
         try await ScratchDatabase.withStores(.sqlite) { stores, _ in
             let processor = GatewayProcessor(
                 configuration: try PipelineFixtures.configuration, keyring: try PipelineFixtures.keyring, store: stores[0],
@@ -38,7 +39,7 @@ import Testing
 
     @Test(arguments: Peers.all.map(\.name))
     func cprMailLeavesEncryptedAndSignedAndThePeerReadsIt(peerName: String) async throws {
-        try await withProcessor { processor, _ in
+        try await Self.withProcessor { processor, _ in
             guard let peer = try Peers.make(peerName) else { return }
             let original = Self.staffMail(to: ["kunde@example.dk"], body: Self.cprMail)
             let result = try await processor.process(original, sender: Self.staff, recipients: ["kunde@example.dk"])
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test func harvestedCapabilitiesChooseGCMAndOAEPAndECRecipientsGetECDH() async throws {
-        try await withProcessor { processor, store in
+        try await Self.withProcessor { processor, store in
             _ = try await store.upsertCertificate(
                 StoredCertificate(
                     try CryptoFixtures.certificate("demo-customer"), source: .harvested, capabilities: ["aes-256-gcm", "aes-256-cbc", "rsaesOaep"],
@@ -94,7 +95,7 @@ import Testing
     }
 
     @Test func harmlessMailLeavesUnchanged() async throws {
-        try await withProcessor { processor, store in
+        try await Self.withProcessor { processor, store in
             let original = Self.staffMail(to: ["kunde@example.dk"], body: "Tak for din henvendelse. Ring på 70 12 34 56.\r\n")
             let result = try await processor.process(original, sender: Self.staff, recipients: ["kunde@example.dk"])
             #expect(result.report.action == "allow")
@@ -104,7 +105,7 @@ import Testing
     }
 
     @Test func cprMailToARecipientWithoutCertificateIsHeldAndNothingLeavesInClear() async throws {
-        try await withProcessor { processor, store in
+        try await Self.withProcessor { processor, store in
             let original = Self.staffMail(to: ["ukendt@example.dk"], body: Self.cprMail)
             let result = try await processor.process(original, sender: Self.staff, recipients: ["ukendt@example.dk"])
             #expect(result.deliveries.allSatisfy { $0.kind == "notice" && $0.recipients == [Self.staff] })
@@ -125,7 +126,7 @@ import Testing
     }
 
     @Test func twoRecipientsOneWithAndOneWithoutCertificateEachGetTheirOutcome() async throws {
-        try await withProcessor { processor, store in
+        try await Self.withProcessor { processor, store in
             let recipients = ["kunde@example.dk", "ukendt@example.dk", "anne.holm@gjensidige.dk"]
             let original = Self.staffMail(to: recipients, body: Self.cprMail)
             let result = try await processor.process(original, sender: Self.staff, recipients: recipients)
