@@ -161,46 +161,146 @@ public enum Base64 {
     /// Encodes to base64 in lines of at most `lineLength` characters (76 by default), each
     /// ended by `lineEnding`. Pass nil as `lineEnding` for a single unbroken line.
     public static func encode(_ bytes: [UInt8], lineEnding: LineEnding? = .crlf, lineLength: Int = 76) -> [UInt8] {
-        let wrap = max(4, lineLength - lineLength % 4)
-        let ending = lineEnding?.bytes ?? []
-        let groups = (bytes.count + 2) / 3
-        let breaks = lineEnding == nil || groups == 0 ? 0 : (groups * 4 + wrap - 1) / wrap
-        return bytes.withUnsafeBufferPointer { input in
-            alphabet.withUnsafeBufferPointer { letters in
-                [UInt8](unsafeUninitializedCapacity: groups * 4 + breaks * ending.count) { output, initialized in
-                    var written = 0
-                    var column = 0
+        var encoder = LineEncoder(lineEnding: lineEnding, lineLength: lineLength)
+        var output: [UInt8] = []
+        output.reserveCapacity(encoder.encodedLength(of: bytes.count))
+        bytes.withUnsafeBytes { encoder.append($0, to: &output) }
+        encoder.finish(to: &output)
+        return output
+    }
+
+    /// Base64 written piece by piece: the input may arrive in pieces of any size (the bytes of a
+    /// CMS structure as OpenSSL streams it out), and the output is the same as ``encode(_:lineEnding:lineLength:)``
+    /// of the whole input, so that a large body is encoded straight into the message it ends.
+    public struct LineEncoder: Sendable {
+        /// Two characters for every 12-bit value: a 3-byte group is two lookups and two stores.
+        private static let characterPairs: [UInt16] = (0..<4096).map { value in
+            UInt16(alphabet[value >> 6]) | UInt16(alphabet[value & 63]) << 8
+        }
+
+        private let lineEnding: [UInt8]
+        /// Characters per line, a multiple of 4 (at least 4); `Int.max` for one unbroken line.
+        private let charactersPerLine: Int
+        /// Input bytes not yet encoded, because they did not make a whole 3-byte group.
+        private var carried: (UInt8, UInt8) = (0, 0)
+        private var carriedCount = 0
+        private var column = 0
+        private var wroteAny = false
+
+        /// An encoder of lines of at most `lineLength` characters ended by `lineEnding` (nil:
+        /// one unbroken line).
+        public init(lineEnding: LineEnding? = .crlf, lineLength: Int = 76) {
+            self.lineEnding = lineEnding?.bytes ?? []
+            charactersPerLine = lineEnding == nil ? Int.max : max(4, lineLength - lineLength % 4)
+        }
+
+        /// The exact length of the encoding of `count` bytes, line endings included.
+        public func encodedLength(of count: Int) -> Int {
+            let characters = (count + 2) / 3 * 4
+            guard !lineEnding.isEmpty, characters > 0 else { return characters }
+            return characters + (characters + charactersPerLine - 1) / charactersPerLine * lineEnding.count
+        }
+
+        /// Encodes `bytes` onto the end of `output`; up to two bytes wait for the next piece.
+        public mutating func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+            guard var input = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return }
+            var remaining = bytes.count
+            if carriedCount > 0 {
+                // Complete the carried group first; the rest of the input is then group-aligned.
+                var group: [UInt8] = carriedCount == 1 ? [carried.0] : [carried.0, carried.1]
+                while group.count < 3, remaining > 0 {
+                    group.append(input.pointee)
+                    input += 1
+                    remaining -= 1
+                }
+                carriedCount = 0
+                guard group.count == 3 else {
+                    carry(group[...])
+                    return
+                }
+                group.withUnsafeBufferPointer { encodeGroups($0.baseAddress!, groups: 1, to: &output) }
+            }
+            let groups = remaining / 3
+            if groups > 0 { encodeGroups(input, groups: groups, to: &output) }
+            carry(UnsafeBufferPointer(start: input + groups * 3, count: remaining - groups * 3)[...])
+        }
+
+        /// Encodes what is carried, with `=` padding, and ends the last line.
+        public mutating func finish(to output: inout [UInt8]) {
+            if carriedCount > 0 {
+                let b0 = UInt32(carried.0), b1 = carriedCount > 1 ? UInt32(carried.1) : 0
+                let group = b0 << 16 | b1 << 8
+                startLineIfFull(&output)
+                output.append(alphabet[Int(group >> 18)])
+                output.append(alphabet[Int(group >> 12 & 63)])
+                output.append(carriedCount > 1 ? alphabet[Int(group >> 6 & 63)] : UInt8(ascii: "="))
+                output.append(UInt8(ascii: "="))
+                column += 4
+                wroteAny = true
+                carriedCount = 0
+            }
+            if wroteAny { output += lineEnding }
+            column = 0
+            wroteAny = false
+        }
+
+        private mutating func carry(_ bytes: some Collection<UInt8>) {
+            var iterator = bytes.makeIterator()
+            if let first = iterator.next() {
+                carried.0 = first
+                carriedCount = 1
+                if let second = iterator.next() {
+                    carried.1 = second
+                    carriedCount = 2
+                }
+            }
+        }
+
+        /// A line ending is written before the group that would overflow a line, not after the
+        /// last one, so that the final line ending is `finish`'s alone.
+        private mutating func startLineIfFull(_ output: inout [UInt8]) {
+            if column >= charactersPerLine {
+                output += lineEnding
+                column = 0
+            }
+        }
+
+        private mutating func encodeGroups(_ input: UnsafePointer<UInt8>, groups: Int, to output: inout [UInt8]) {
+            let start = output.count
+            let characters = groups * 4
+            let breaks = lineEnding.isEmpty ? 0 : (column + characters - 1) / charactersPerLine
+            output.append(contentsOf: repeatElement(0, count: characters + breaks * lineEnding.count))
+            var column = self.column
+            let perLine = charactersPerLine
+            let ending = lineEnding
+            output.withUnsafeMutableBufferPointer { buffer in
+                Self.characterPairs.withUnsafeBufferPointer { pairs in
+                    var out = buffer.baseAddress! + start
                     var index = 0
-                    while index < input.count {
-                        let remaining = input.count - index
-                        let b0 = UInt32(input[index])
-                        let b1 = remaining > 1 ? UInt32(input[index + 1]) : 0
-                        let b2 = remaining > 2 ? UInt32(input[index + 2]) : 0
-                        let group = (b0 << 16) | (b1 << 8) | b2
-                        output[written] = letters[Int((group >> 18) & 63)]
-                        output[written + 1] = letters[Int((group >> 12) & 63)]
-                        output[written + 2] = remaining > 1 ? letters[Int((group >> 6) & 63)] : UInt8(ascii: "=")
-                        output[written + 3] = remaining > 2 ? letters[Int(group & 63)] : UInt8(ascii: "=")
-                        written += 4
-                        index += 3
-                        column += 4
-                        if lineEnding != nil, column >= wrap, index < input.count {
+                    var groupsLeft = groups
+                    while groupsLeft > 0 {
+                        if column >= perLine {
                             for byte in ending {
-                                output[written] = byte
-                                written += 1
+                                out.pointee = byte
+                                out += 1
                             }
                             column = 0
                         }
-                    }
-                    if lineEnding != nil, !input.isEmpty {
-                        for byte in ending {
-                            output[written] = byte
-                            written += 1
+                        let run = min(groupsLeft, (perLine - column) / 4)
+                        for _ in 0..<run {
+                            let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                            let pair = UInt32(pairs[Int(group >> 12)]) | UInt32(pairs[Int(group & 0xFFF)]) << 16
+                            UnsafeMutableRawPointer(out).storeBytes(of: pair.littleEndian, as: UInt32.self)
+                            out += 4
+                            index += 3
                         }
+                        column += run * 4
+                        groupsLeft -= run
                     }
-                    initialized = written
                 }
             }
+            self.column = column
+            wroteAny = true
         }
     }
 }
