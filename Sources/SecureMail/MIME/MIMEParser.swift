@@ -1,3 +1,5 @@
+import Foundation
+
 /// Resource limits for parsing. Exceeding one is the only way parsing fails.
 public struct MIMELimits: Sendable, Hashable {
     /// Largest accepted input, in bytes.
@@ -148,13 +150,13 @@ private struct Parser {
     }
 
     /// The index just past the line that starts at `start` (past its LF, or the end of input).
+    /// memchr: a large body is mostly lines to step over on the way to the next delimiter.
     func lineEnd(from start: Int) -> Int {
-        var index = start
-        while index < bytes.count {
-            if bytes[index] == 0x0A { return index + 1 }
-            index += 1
+        guard start < bytes.count else { return bytes.count }
+        return bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, let found = memchr(base + start, 0x0A, raw.count - start) else { return raw.count }
+            return base.distance(to: UnsafeRawPointer(found)) + 1
         }
-        return index
     }
 
     /// The end of the line's content: before LF, and before a CR that precedes that LF.
