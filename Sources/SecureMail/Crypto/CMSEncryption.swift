@@ -73,11 +73,62 @@ extension CMS {
     /// ``encrypt(_:recipients:cipher:)`` with the content written piece by piece, so that a large
     /// message is encrypted as it is written instead of being gathered into one buffer first.
     public static func encrypt(writing content: CMSContentWriter, recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC) throws -> [UInt8] {
+        let cms = try envelope(recipients: recipients, cipher: cipher, streamed: false)
+        try finish(
+            cms, writing: content, what: "content to encrypt", operation: "encrypt the content",
+            remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
+        return try cms.derBytes(operation: "encode CMS encrypted data")
+    }
+
+    /// ``encrypt(writing:recipients:cipher:)``, streamed: the result is encoded in BER with
+    /// indefinite lengths, as `openssl cms -encrypt -stream` writes it, and handed to `output` piece
+    /// by piece while the content is written, so that neither the ciphertext nor its encoding is
+    /// ever held in one buffer. `output` must not keep the pointer it is given.
+    public static func encrypt(
+        writing content: CMSContentWriter, recipients: [CMSRecipient], cipher: ContentCipher = .aes256CBC,
+        streamingTo output: (UnsafeRawBufferPointer) -> Void
+    ) throws {
+        let cms = try envelope(recipients: recipients, cipher: cipher, streamed: true)
+        try withoutActuallyEscaping(output) { output in
+            let sink = try SinkBIO(consumer: output)
+            guard let encoder = BIO_new_CMS(sink.pointer, cms.pointer) else {
+                throw CryptoError.openSSL("start streaming CMS encrypted data", remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
+            }
+            // Without a buffer, every write would become its own OCTET STRING of a few bytes.
+            guard let buffer = BIO_new(BIO_f_buffer()) else {
+                freeChain(encoder, downTo: sink.pointer)
+                throw CryptoError.openSSL("allocate a write buffer", remedy: "The process is out of memory.")
+            }
+            BIO_push(buffer, encoder)
+            let chain = buffer
+            defer { freeChain(chain, downTo: sink.pointer) }
+            guard BIO_int_ctrl(chain, BIO_C_SET_BUFF_SIZE, 64 * 1024, 1) == 1 else {
+                throw CryptoError.openSSL("size the write buffer", remedy: "The process is out of memory.")
+            }
+            try writeContent(content, to: chain, limit: CryptoLimits.defaultMaximumInputSize, what: "content to encrypt")
+            guard BIO_ctrl(chain, BIO_CTRL_FLUSH, 0, nil) > 0 else {
+                throw CryptoError.openSSL("encrypt the content", remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
+            }
+        }
+    }
+
+    /// Frees the BIOs of a chain from `top` down to, not including, `sink` (which has its own
+    /// owner), the way OpenSSL's own streaming writers take down a chain made by `BIO_new_CMS`.
+    private static func freeChain(_ top: OpaquePointer?, downTo sink: OpaquePointer) {
+        var current = top
+        while let bio = current, bio != sink {
+            current = BIO_pop(bio)
+            BIO_free(bio)
+        }
+    }
+
+    /// An empty EnvelopedData (CBC) or AuthEnvelopedData (GCM) addressed to every recipient.
+    private static func envelope(recipients: [CMSRecipient], cipher: ContentCipher, streamed: Bool) throws -> CMSHandle {
         OpenSSLErrorQueue.clear()
         guard !recipients.isEmpty else {
             throw CryptoError(.unsupported, operation: "encrypt without recipients", remedy: "Give at least one recipient certificate.")
         }
-        let flags = UInt32(CMS_BINARY | CMS_PARTIAL)
+        let flags = UInt32(CMS_BINARY | CMS_PARTIAL | (streamed ? CMS_STREAM : 0))
         guard let created = CMS_encrypt_ex(nil, nil, cipher.evpCipher, flags, nil, nil) else {
             throw CryptoError.openSSL(.unsupported, "create CMS \(cipher == .aes256GCM ? "AuthEnvelopedData" : "EnvelopedData")", remedy: "Choose another cipher.")
         }
@@ -85,10 +136,7 @@ extension CMS {
         for recipient in recipients {
             try addRecipient(recipient, to: cms)
         }
-        try finish(
-            cms, writing: content, what: "content to encrypt", operation: "encrypt the content",
-            remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
-        return try cms.derBytes(operation: "encode CMS encrypted data")
+        return cms
     }
 
     private static func addRecipient(_ recipient: CMSRecipient, to cms: CMSHandle) throws {
@@ -165,7 +213,7 @@ extension CMS {
                 remedy: "The key does not open this message or the message is damaged; treat it as undecryptable.")
         }
         let content = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            let sink = try BufferSinkBIO(buffer: buffer)
+            let sink = try SinkBIO(buffer: buffer)
             guard CMS_decrypt(cms.pointer, nil, nil, nil, sink.pointer, UInt32(CMS_BINARY)) == 1 else {
                 throw CryptoError.openSSL(
                     .decryptionFailed, "decrypt the content",

@@ -89,21 +89,26 @@ func writeContent(_ content: CMSContentWriter, to chain: OpaquePointer, limit: I
     }
 }
 
-/// A write-only BIO that appends to memory the caller allocated, failing when it is full: used
-/// to receive decrypted content into one array of known maximum size.
-final class BufferSinkBIO {
+/// A write-only BIO that hands what OpenSSL writes to Swift: into memory the caller allocated
+/// (failing when it is full), to receive decrypted content into one array of known maximum size;
+/// or to a consumer, to pass a streamed CMS encoding on piece by piece.
+final class SinkBIO {
+    private enum Destination {
+        case buffer(cursor: UnsafeMutablePointer<UInt8>, remaining: Int)
+        case consumer((UnsafeRawBufferPointer) -> Void)
+    }
+
     let pointer: OpaquePointer
-    private var cursor: UnsafeMutablePointer<UInt8>
-    private var remaining: Int
+    private var destination: Destination
     /// Bytes written so far.
     private(set) var count = 0
 
     nonisolated(unsafe) private static let method: OpaquePointer? = {
-        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "securemail buffer sink") else { return nil }
+        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "securemail sink") else { return nil }
         let writeSet = BIO_meth_set_write(method) { bio, data, length -> Int32 in
             guard let bio, let data, length >= 0, let context = BIO_get_data(bio) else { return -1 }
-            let sink = Unmanaged<BufferSinkBIO>.fromOpaque(context).takeUnretainedValue()
-            return sink.append(UnsafeRawPointer(data), Int(length)) ? length : -1
+            let sink = Unmanaged<SinkBIO>.fromOpaque(context).takeUnretainedValue()
+            return sink.accept(UnsafeRawBufferPointer(start: data, count: Int(length))) ? length : -1
         }
         let controlSet = BIO_meth_set_ctrl(method) { _, command, _, _ -> Int in
             command == BIO_CTRL_FLUSH ? 1 : 0
@@ -120,13 +125,24 @@ final class BufferSinkBIO {
     }()
 
     /// A sink over `buffer`; the buffer must outlive this object.
-    init(buffer: UnsafeMutableBufferPointer<UInt8>) throws {
-        guard let base = buffer.baseAddress, let method = Self.method, let bio = BIO_new(method) else {
+    convenience init(buffer: UnsafeMutableBufferPointer<UInt8>) throws {
+        guard let base = buffer.baseAddress else {
+            throw CryptoError.openSSL("allocate an output buffer", remedy: "The process is out of memory.")
+        }
+        try self.init(destination: .buffer(cursor: base, remaining: buffer.count))
+    }
+
+    /// A sink that gives every piece written to `consumer`, which must not keep the pointer.
+    convenience init(consumer: @escaping (UnsafeRawBufferPointer) -> Void) throws {
+        try self.init(destination: .consumer(consumer))
+    }
+
+    private init(destination: Destination) throws {
+        guard let method = Self.method, let bio = BIO_new(method) else {
             throw CryptoError.openSSL("allocate an output buffer", remedy: "The process is out of memory.")
         }
         pointer = bio
-        cursor = base
-        remaining = buffer.count
+        self.destination = destination
         BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
     }
 
@@ -135,12 +151,18 @@ final class BufferSinkBIO {
         BIO_free(pointer)
     }
 
-    private func append(_ data: UnsafeRawPointer, _ length: Int) -> Bool {
-        guard length <= remaining else { return false }
-        cursor.update(from: data.assumingMemoryBound(to: UInt8.self), count: length)
-        cursor += length
-        remaining -= length
-        count += length
+    private func accept(_ piece: UnsafeRawBufferPointer) -> Bool {
+        switch destination {
+        case .buffer(let cursor, let remaining):
+            guard piece.count <= remaining else { return false }
+            if let source = piece.baseAddress {
+                cursor.update(from: source.assumingMemoryBound(to: UInt8.self), count: piece.count)
+            }
+            destination = .buffer(cursor: cursor + piece.count, remaining: remaining - piece.count)
+        case .consumer(let consumer):
+            consumer(piece)
+        }
+        count += piece.count
         return true
     }
 }

@@ -24,41 +24,34 @@ public enum SMIMEWriter {
     }
 
     /// The bytes of ``wrap(_:protectHeaders:encrypted:obscuredSubject:transform:)`` around `sign`
-    /// (when given) and ``encrypt(_:recipients:cipher:)``: the same message, but its encrypted body
-    /// is base64-encoded from the DER straight into the result, so that a large message's
-    /// encrypted form is never held as a part and as bytes at once.
+    /// (when given) and ``encrypt(_:recipients:cipher:)``, but streamed: the encrypted body is
+    /// BER, base64-encoded as OpenSSL writes it straight onto the end of the result, so that a
+    /// large message's ciphertext is held neither by OpenSSL, nor as DER, nor as a part.
     public static func wrapEncrypted(
         _ message: MIMEPart, protectHeaders: Bool, obscuredSubject: String? = nil, recipients: [CMSRecipient],
         cipher: ContentCipher = .aes256CBC, sign: ((MIMEPart) throws -> MIMEPart)? = nil
     ) throws -> [UInt8] {
-        var enveloped: [UInt8] = []
-        let wrapped = try wrap(message, protectHeaders: protectHeaders, encrypted: true, obscuredSubject: obscuredSubject) { content in
-            let signed = try sign?(content) ?? content
-            enveloped = try CMS.encrypt(writing: CanonicalContent.writer(signed), recipients: recipients, cipher: cipher)
-            return pkcs7Mime([], smimeType: smimeType(of: cipher))
+        let inner = innerPart(of: message, protectHeaders: protectHeaders, encrypted: true)
+        let content = try sign?(inner) ?? inner
+        let placeholder = pkcs7Mime([], smimeType: smimeType(of: cipher))
+        let outer = outerPart(of: message, obscuredSubject: obscuredSubject, around: placeholder)
+        var contentLength = 0
+        try CanonicalContent.writer(content)({ piece in contentLength += piece.count })
+        var encoder = Base64.LineEncoder(lineEnding: .crlf)
+        var output = outer.serialize()
+        output.reserveCapacity(output.count + encoder.encodedLength(of: estimatedEncryptedLength(contentLength, recipients: recipients.count)))
+        try CMS.encrypt(writing: CanonicalContent.writer(content), recipients: recipients, cipher: cipher) { piece in
+            encoder.append(piece, to: &output)
         }
-        return serialize(wrapped, base64Body: enveloped)
+        encoder.finish(to: &output)
+        return output
     }
 
-    /// `part` (whose body is empty) serialised with `body` as its base64 body, encoded in chunks of
-    /// whole lines straight into the result: byte for byte `Base64.encode(body)` as the body.
-    static func serialize(_ part: MIMEPart, base64Body body: [UInt8]) -> [UInt8] {
-        let prefix = part.serialize()
-        let lineEnding = LineEnding.crlf
-        let characters = (body.count + 2) / 3 * 4
-        let lineLength = 76
-        var output: [UInt8] = []
-        output.reserveCapacity(prefix.count + characters + (characters + lineLength - 1) / lineLength * lineEnding.bytes.count)
-        output += prefix
-        // 57 bytes make one 76-character line, so chunks of whole lines encode to whole lines.
-        let chunkLength = 57 * 1024
-        var start = 0
-        while start < body.count {
-            let end = min(start + chunkLength, body.count)
-            output += Base64.encode(Array(body[start..<end]), lineEnding: lineEnding, lineLength: lineLength)
-            start = end
-        }
-        return output
+    /// A little more than the streamed CMS structure around `contentLength` bytes takes: the
+    /// content, its padding, one OCTET STRING header per 4 KB that the cipher writes at a time,
+    /// and the recipients.
+    private static func estimatedEncryptedLength(_ contentLength: Int, recipients: Int) -> Int {
+        contentLength + contentLength / 512 + 4096 + 2048 * recipients
     }
 
     static func smimeType(of cipher: ContentCipher) -> String {
@@ -74,6 +67,13 @@ public enum SMIMEWriter {
         _ message: MIMEPart, protectHeaders: Bool, encrypted: Bool, obscuredSubject: String? = nil,
         transform: (MIMEPart) throws -> MIMEPart
     ) throws -> MIMEPart {
+        let wrapped = try transform(innerPart(of: message, protectHeaders: protectHeaders, encrypted: encrypted))
+        return outerPart(of: message, obscuredSubject: obscuredSubject, around: wrapped)
+    }
+
+    /// What goes inside: the message's MIME content, with copies of the protectable fields when
+    /// `protectHeaders` is set.
+    private static func innerPart(of message: MIMEPart, protectHeaders: Bool, encrypted: Bool) -> MIMEPart {
         var inner = message
         inner.header.removeAll { !$0.name.lowercased().hasPrefix("content-") }
         if protectHeaders {
@@ -82,7 +82,11 @@ public enum SMIMEWriter {
             inner.header.replaceOrAppend(name: "Content-Type", value: contentType.headerValue)
             inner.header.fields += message.header.fields.filter { ProtectedHeaders.protectableNames.contains($0.name.lowercased()) }
         }
-        let wrapped = try transform(inner)
+        return inner
+    }
+
+    /// The message's transport fields around `wrapped`'s content fields and body.
+    private static func outerPart(of message: MIMEPart, obscuredSubject: String?, around wrapped: MIMEPart) -> MIMEPart {
         var outer = message.header
         outer.removeAll { $0.name.lowercased().hasPrefix("content-") }
         if let obscuredSubject, outer.first("Subject") != nil {

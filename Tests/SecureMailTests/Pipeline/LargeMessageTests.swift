@@ -128,16 +128,6 @@ import Testing
         #expect(unwrapped.content.decodedBody() == Canonicalization.crlf(body))
     }
 
-    /// The encrypted body written straight into the message bytes is what encoding it into the
-    /// part first gives, also across the chunks it is encoded in.
-    @Test func base64BodyWrittenInChunksEqualsTheEncodedPart() {
-        for count in [0, 1, 56, 57, 58, 57 * 1024 - 1, 57 * 1024, 57 * 1024 + 1, 200_003] {
-            let body = Self.pseudoRandomBytes(count, seed: UInt64(count) + 11)
-            let placeholder = SMIMEWriter.pkcs7Mime([], smimeType: "enveloped-data")
-            #expect(SMIMEWriter.serialize(placeholder, base64Body: body) == SMIMEWriter.pkcs7Mime(body, smimeType: "enveloped-data").serialize(), "\(count) bytes")
-        }
-    }
-
     /// A large attachment is decoded only as far as needed to tell that it has no text, and one
     /// with text is still read to its end.
     @Test func largeAttachmentsAreSniffedButTextIsReadToTheEnd() throws {
