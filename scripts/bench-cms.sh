@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--runs N] [--relay PATH] [--sizes \"20K 1M 25M\"]" >&2; exit 64 ;;
     esac
 done
-if [ "$relay" = .build/release/securemail-relay ]; then swift build -c release --static-swift-stdlib --product securemail-relay >/dev/null; fi
+if [ "$relay" = .build/release/securemail-relay ]; then scripts/build-release.sh >/dev/null 2>&1; fi
 chmod 600 certs/*.key.pem
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

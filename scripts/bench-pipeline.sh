@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 count=${1:-50}
 repetitions=${2:-20}
 chmod 600 certs/*.key.pem
-swift build -c release --static-swift-stdlib --product securemail-relay >/dev/null
+scripts/build-release.sh >/dev/null 2>&1
 relay=.build/release/securemail-relay
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

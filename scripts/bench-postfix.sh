@@ -4,7 +4,7 @@
 # README's settings) that delivers everything to smtp-sink; the clock runs from the first
 # connection until Postfix's queue is empty. Prints messages/second for both and the gateway's
 # resident memory sampled every second (flat: the last quarter of the run against the first),
-# and the errors seen (deferred or bounced deliveries, gateway error lines). Run as root, after `swift build -c release --static-swift-stdlib` (or pass --relay).
+# and the errors seen (deferred or bounced deliveries, gateway error lines). Run as root, after `scripts/build-release.sh` (or pass --relay).
 #
 #   scripts/bench-postfix.sh [-n MESSAGES] [-s SESSIONS] [--relay PATH] [--port P]
 set -euo pipefail
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -x "$relay" ] || relay="$root/.build/debug/securemail-relay"
-[ -x "$relay" ] || { echo "bench-postfix: build securemail-relay first (swift build -c release --static-swift-stdlib)" >&2; exit 69; }
+[ -x "$relay" ] || { echo "bench-postfix: build securemail-relay first (scripts/build-release.sh)" >&2; exit 69; }
 reinject_port=$((port + 1)) filter_port=$((port + 2)) sink_port=$((port + 3)) http_port=$((port + 4))
 state="$root/.state/bench-postfix-$port"
 lab=("$root/scripts/postfix-lab.sh" --mode filter --port "$port" --reinject-port "$reinject_port" --filter-port "$filter_port" --state "$state/lab")

@@ -11,8 +11,7 @@ size_mb="${1:-50}"
 runs=5
 
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null 2>&1 || true; }
-swift build -c release --static-swift-stdlib --product securemail-relay >/dev/null
-relay="$(swift build -c release --static-swift-stdlib --show-bin-path)/securemail-relay"
+relay="$(scripts/build-release.sh 2>/dev/null)"
 
 if [ -n "${BENCH_KEEP:-}" ]; then
     work="$BENCH_KEEP"
