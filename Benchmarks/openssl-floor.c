@@ -7,8 +7,9 @@
  *
  * inbound:  SMIME_read_CMS, CMS_decrypt, SMIME_read_CMS of the result, CMS_verify against CAFILE
  *           (what `openssl cms -decrypt | openssl cms -verify` does, without starting processes);
- * outbound: CMS_sign (SHA-256, detached) then CMS_encrypt (AES-256-CBC) to RECIPIENT, written
- *           as S/MIME (what `openssl cms -sign | openssl cms -encrypt` does).
+ * outbound: CMS_sign (SHA-256, detached) then CMS_encrypt (AES-256-CBC) to RECIPIENT and to CERT,
+ *           written as S/MIME (what `openssl cms -sign | openssl cms -encrypt` does, with the
+ *           gateway's recipients: the customer, and the mailbox, which keeps a copy it can read).
  * Every message in DIR is processed REPEAT times over THREADS threads. Prints one line:
  *   messages=N seconds=S messages_per_second=M rsa_ops_per_second=R fraction=F failures=X
  * where R is RSA-2048 PKCS#1 v1.5 signatures per second with KEY over the same threads.
@@ -113,7 +114,8 @@ static int process_outbound(const struct message *message) {
     BIO *signed_output = BIO_new(BIO_s_mem()), *output = BIO_new(BIO_s_mem());
     STACK_OF(X509) *recipients = sk_X509_new_null();
     CMS_ContentInfo *signed_data = NULL, *enveloped = NULL;
-    if (input && signed_output && output && recipients && sk_X509_push(recipients, recipient)) {
+    if (input && signed_output && output && recipients && sk_X509_push(recipients, recipient)
+        && sk_X509_push(recipients, certificate)) {
         signed_data = CMS_sign(certificate, key, NULL, input, CMS_DETACHED | CMS_BINARY | CMS_STREAM);
         if (signed_data && SMIME_write_CMS(signed_output, signed_data, input, CMS_DETACHED | CMS_BINARY | CMS_STREAM) == 1) {
             enveloped = CMS_encrypt(recipients, signed_output, EVP_aes_256_cbc(), CMS_BINARY);

@@ -58,7 +58,7 @@ measured in the same run with the same threads (PKCS#1 v1.5 signatures with the 
 - $inbound
 - $outbound
 - OpenSSL alone, inbound (\`Benchmarks/openssl-floor.c\`: \`SMIME_read_CMS\`, \`CMS_decrypt\`, \`SMIME_read_CMS\`, \`CMS_verify\`): $(floor_line "$floor_in")
-- OpenSSL alone, outbound (\`CMS_sign\` SHA-256 detached, \`CMS_encrypt\` AES-256-CBC, S/MIME out, no DLP scan): $(floor_line "$floor_out")
+- OpenSSL alone, outbound (\`CMS_sign\` SHA-256 detached, \`CMS_encrypt\` AES-256-CBC to the customer and the mailbox, as the gateway does, S/MIME out, no DLP scan): $(floor_line "$floor_out")
 <!-- bench-pipeline:end -->
 MD
 )
