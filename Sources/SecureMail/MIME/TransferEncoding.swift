@@ -382,74 +382,79 @@ public enum QuotedPrintable {
     /// - Parameter isText: when true, LF and CR LF in the input are hard line breaks written as
     ///   `lineEnding`; when false every CR and LF is encoded.
     public static func encode(_ bytes: [UInt8], lineEnding: LineEnding = .crlf, isText: Bool = true) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 8)
-        var line: [UInt8] = []
         let maxLine = 76
         let ending = lineEnding.bytes
-
-        func flushSoft() {
-            output += line
-            output.append(UInt8(ascii: "="))
-            output += ending
-            line.removeAll(keepingCapacity: true)
-        }
-        // One byte as itself or as `=XX`, without allocating: this runs for every byte of every
-        // 8-bit text part that is signed.
-        func appendLiteral(_ byte: UInt8) {
-            // Keep room for the '=' of a soft break.
-            if line.count + 1 > maxLine - 1 { flushSoft() }
-            line.append(byte)
-        }
-        func appendEscaped(_ byte: UInt8) {
-            if line.count + 3 > maxLine - 1 { flushSoft() }
-            line.append(UInt8(ascii: "="))
-            line.append(hexDigits[Int(byte >> 4)])
-            line.append(hexDigits[Int(byte & 0x0F)])
-        }
-
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if isText, byte == 0x0A || (byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
-                output += line
-                output += ending
-                line.removeAll(keepingCapacity: true)
-                index += byte == 0x0D ? 2 : 1
-                continue
-            }
-            let nextIsLineEnd: Bool = {
-                let next = index + 1
-                if next >= bytes.count { return true }
-                guard isText else { return false }
-                return bytes[next] == 0x0A || (bytes[next] == 0x0D && next + 1 < bytes.count && bytes[next + 1] == 0x0A)
-            }()
-            let atLineStart = line.isEmpty
-            let startsFrom = atLineStart && byte == UInt8(ascii: "F") && index + 5 <= bytes.count
-                && Array(bytes[index..<index + 5]) == Array("From ".utf8)
-            switch byte {
-            case 0x20, 0x09:
-                // Whitespace at the end of a line, or where a soft break would leave it trailing, is encoded.
-                if nextIsLineEnd || line.count + 1 > maxLine - 2 {
-                    appendEscaped(byte)
-                } else {
-                    appendLiteral(byte)
+        // Every byte becomes at most three, and a soft break (at most three bytes) follows at
+        // least 72 of them: the result is written into one array of that size, without a line
+        // buffer, because this runs for every byte of every 8-bit text part that is signed.
+        let capacity = bytes.count * 3 + (bytes.count * 3 / 72 + 1) * 3 + 8
+        return bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                var written = 0
+                var column = 0
+                func put(_ byte: UInt8) {
+                    buffer[written] = byte
+                    written += 1
                 }
-            case UInt8(ascii: "="):
-                appendEscaped(byte)
-            case UInt8(ascii: ".") where atLineStart:
-                appendEscaped(byte)
-            case _ where startsFrom:
-                appendEscaped(byte)
-            case 0x21...0x7E:
-                appendLiteral(byte)
-            default:
-                appendEscaped(byte)
+                func breakLine() {
+                    for byte in ending { put(byte) }
+                    column = 0
+                }
+                // Keep room for the '=' of a soft break.
+                func literal(_ byte: UInt8) {
+                    if column + 1 > maxLine - 1 {
+                        put(UInt8(ascii: "="))
+                        breakLine()
+                    }
+                    put(byte)
+                    column += 1
+                }
+                func escaped(_ byte: UInt8) {
+                    if column + 3 > maxLine - 1 {
+                        put(UInt8(ascii: "="))
+                        breakLine()
+                    }
+                    put(UInt8(ascii: "="))
+                    put(hexDigits[Int(byte >> 4)])
+                    put(hexDigits[Int(byte & 0x0F)])
+                    column += 3
+                }
+                func isLineEnd(at index: Int) -> Bool {
+                    input[index] == 0x0A || (input[index] == 0x0D && index + 1 < input.count && input[index + 1] == 0x0A)
+                }
+                func startsFromLine(at index: Int) -> Bool {
+                    index + 5 <= input.count && input[index + 1] == UInt8(ascii: "r") && input[index + 2] == UInt8(ascii: "o")
+                        && input[index + 3] == UInt8(ascii: "m") && input[index + 4] == 0x20
+                }
+                var index = 0
+                while index < input.count {
+                    let byte = input[index]
+                    if isText, isLineEnd(at: index) {
+                        breakLine()
+                        index += byte == 0x0D ? 2 : 1
+                        continue
+                    }
+                    switch byte {
+                    case 0x20, 0x09:
+                        // Whitespace at the end of a line, or where a soft break would leave it trailing, is encoded.
+                        let atLineEnd = index + 1 == input.count || (isText && isLineEnd(at: index + 1))
+                        if atLineEnd || column + 1 > maxLine - 2 { escaped(byte) } else { literal(byte) }
+                    case UInt8(ascii: "="):
+                        escaped(byte)
+                    case UInt8(ascii: ".") where column == 0:
+                        escaped(byte)
+                    case UInt8(ascii: "F") where column == 0 && startsFromLine(at: index):
+                        escaped(byte)
+                    case 0x21...0x7E:
+                        literal(byte)
+                    default:
+                        escaped(byte)
+                    }
+                    index += 1
+                }
+                initialized = written
             }
-            index += 1
         }
-        output += line
-        return output
     }
 }
 

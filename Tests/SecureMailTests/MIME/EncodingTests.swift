@@ -137,6 +137,78 @@ struct TransferEncodingTests {
         #expect(Base64.encode(bytes) == Array(expected.utf8))
     }
 
+    /// The quoted-printable encoder as it was before it wrote into one exact buffer, kept as the
+    /// oracle for the differential test (line buffer, byte by byte).
+    private func referenceQuotedPrintableEncode(_ bytes: [UInt8], lineEnding: LineEnding, isText: Bool) -> [UInt8] {
+        let hexDigits = Array("0123456789ABCDEF".utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + bytes.count / 8)
+        var line: [UInt8] = []
+        let maxLine = 76
+        let ending = lineEnding.bytes
+
+        func flushSoft() {
+            output += line
+            output.append(UInt8(ascii: "="))
+            output += ending
+            line.removeAll(keepingCapacity: true)
+        }
+        func appendLiteral(_ byte: UInt8) {
+            // Keep room for the '=' of a soft break.
+            if line.count + 1 > maxLine - 1 { flushSoft() }
+            line.append(byte)
+        }
+        func appendEscaped(_ byte: UInt8) {
+            if line.count + 3 > maxLine - 1 { flushSoft() }
+            line.append(UInt8(ascii: "="))
+            line.append(hexDigits[Int(byte >> 4)])
+            line.append(hexDigits[Int(byte & 0x0F)])
+        }
+
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if isText, byte == 0x0A || (byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A) {
+                output += line
+                output += ending
+                line.removeAll(keepingCapacity: true)
+                index += byte == 0x0D ? 2 : 1
+                continue
+            }
+            let nextIsLineEnd: Bool = {
+                let next = index + 1
+                if next >= bytes.count { return true }
+                guard isText else { return false }
+                return bytes[next] == 0x0A || (bytes[next] == 0x0D && next + 1 < bytes.count && bytes[next + 1] == 0x0A)
+            }()
+            let atLineStart = line.isEmpty
+            let startsFrom = atLineStart && byte == UInt8(ascii: "F") && index + 5 <= bytes.count
+                && Array(bytes[index..<index + 5]) == Array("From ".utf8)
+            switch byte {
+            case 0x20, 0x09:
+                // Whitespace at the end of a line, or where a soft break would leave it trailing, is encoded.
+                if nextIsLineEnd || line.count + 1 > maxLine - 2 {
+                    appendEscaped(byte)
+                } else {
+                    appendLiteral(byte)
+                }
+            case UInt8(ascii: "="):
+                appendEscaped(byte)
+            case UInt8(ascii: ".") where atLineStart:
+                appendEscaped(byte)
+            case _ where startsFrom:
+                appendEscaped(byte)
+            case 0x21...0x7E:
+                appendLiteral(byte)
+            default:
+                appendEscaped(byte)
+            }
+            index += 1
+        }
+        output += line
+        return output
+    }
+
     private func referenceBase64Decode(_ bytes: [UInt8]) -> [UInt8] {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var output: [UInt8] = []
@@ -198,6 +270,29 @@ struct TransferEncodingTests {
         let encoded = QuotedPrintable.encode(bytes, lineEnding: .lf, isText: false)
         #expect(QuotedPrintable.decode(encoded) == bytes)
         for line in String(decoding: encoded, as: UTF8.self).split(separator: "\n") { #expect(line.utf8.count <= 76) }
+    }
+
+    /// The encoder that writes into one buffer gives what the line-buffer encoder gave, byte for
+    /// byte, on text full of what quoted-printable must escape: trailing whitespace before every
+    /// kind of line end, `From ` and `.` at line starts (also after a soft break), `=`, 8-bit
+    /// bytes, bare CR and LF, and long lines.
+    @Test(arguments: 0..<60)
+    func quotedPrintableEncodeAgreesWithTheLineBufferEncoder(seed: Int) {
+        let pieces: [[UInt8]] = ["From ", "Fro", ".", "=", " ", "\t", "\r\n", "\n", "\r", "æ", "ø", "a", "lang linje ", "x" + String(repeating: "y", count: 70)]
+            .map { Array($0.utf8) } + [[0x00], [0xFF], [0x7F]]
+        var state = UInt32(seed * 104_729 + 7)
+        var input: [UInt8] = []
+        for _ in 0..<(seed * 13) {
+            state = state &* 1_103_515_245 &+ 12345
+            input += pieces[Int(state >> 16) % pieces.count]
+        }
+        for lineEnding in [LineEnding.crlf, .lf] {
+            for isText in [true, false] {
+                #expect(
+                    QuotedPrintable.encode(input, lineEnding: lineEnding, isText: isText)
+                        == referenceQuotedPrintableEncode(input, lineEnding: lineEnding, isText: isText))
+            }
+        }
     }
 
     @Test func canonicalisation() {
