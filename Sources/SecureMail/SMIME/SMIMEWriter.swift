@@ -35,6 +35,8 @@ public enum SMIMEWriter {
         let content = try sign?(inner) ?? inner
         let placeholder = pkcs7Mime([], smimeType: smimeType(of: cipher))
         let outer = outerPart(of: message, obscuredSubject: obscuredSubject, around: placeholder)
+        // One scan for the length first, so that the result is allocated once: growing it would
+        // copy a large message and hold it twice meanwhile.
         var contentLength = 0
         try CanonicalContent.writer(content)({ piece in contentLength += piece.count })
         var encoder = Base64.LineEncoder(lineEnding: .crlf)
