@@ -76,7 +76,7 @@ extension CMS {
         let cms = try envelope(recipients: recipients, cipher: cipher, streamed: false)
         try finish(
             cms, writing: content, what: "content to encrypt", operation: "encrypt the content",
-            remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
+            remedy: encryptionRemedy)
         return try cms.derBytes(operation: "encode CMS encrypted data")
     }
 
@@ -92,7 +92,7 @@ extension CMS {
         try withoutActuallyEscaping(output) { output in
             let sink = try SinkBIO(consumer: output)
             guard let encoder = BIO_new_CMS(sink.pointer, cms.pointer) else {
-                throw CryptoError.openSSL("start streaming CMS encrypted data", remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
+                throw CryptoError.openSSL("start streaming CMS encrypted data", remedy: encryptionRemedy)
             }
             // Without a buffer, every write would become its own OCTET STRING of a few bytes.
             guard let buffer = BIO_new(BIO_f_buffer()) else {
@@ -107,7 +107,7 @@ extension CMS {
             }
             try writeContent(content, to: chain, limit: CryptoLimits.defaultMaximumInputSize, what: "content to encrypt")
             guard BIO_ctrl(chain, BIO_CTRL_FLUSH, 0, nil) > 0 else {
-                throw CryptoError.openSSL("encrypt the content", remedy: "Check the recipients' certificates (RSA or EC keys usable for encryption).")
+                throw CryptoError.openSSL("encrypt the content", remedy: encryptionRemedy)
             }
         }
     }
@@ -121,6 +121,9 @@ extension CMS {
             BIO_free(bio)
         }
     }
+
+    /// What to check when OpenSSL cannot encrypt to the recipients.
+    private static let encryptionRemedy = "Check the recipients' certificates (RSA or EC keys usable for encryption)."
 
     /// An empty EnvelopedData (CBC) or AuthEnvelopedData (GCM) addressed to every recipient.
     private static func envelope(recipients: [CMSRecipient], cipher: ContentCipher, streamed: Bool) throws -> CMSHandle {
