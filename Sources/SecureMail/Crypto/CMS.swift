@@ -92,21 +92,51 @@ public enum CMS {
     /// The OID of id-data.
     public static let idData = "1.2.840.113549.1.7.1"
 
-    /// The type of a CMS ContentInfo, or nil when the bytes are not CMS.
+    /// The type a CMS ContentInfo declares, or nil when the bytes do not open like one.
+    ///
+    /// Only the SEQUENCE header and the contentType OBJECT IDENTIFIER are read: the type decides
+    /// how the whole is then parsed, and parsing a 27 MB EnvelopedData once more just to learn its
+    /// type cost a copy of the ciphertext and a tenth of the time. A ContentInfo that declares a
+    /// type but is damaged further on fails where it is parsed for decryption or verification.
     public static func contentType(of der: [UInt8], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize) -> CMSContentType? {
-        guard der.count <= maximumInputSize else { return nil }
+        guard der.count <= maximumInputSize, let identifier = contentTypeIdentifier(in: der) else { return nil }
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
-        guard let cms = CMSHandle.parse(der) else { return nil }
-        guard let type = CMS_get0_type(cms.pointer) else { return nil }
-        switch OBJ_obj2nid(type) {
-        case NID_pkcs7_data: return .data
-        case NID_pkcs7_signed: return .signedData
-        case NID_pkcs7_enveloped: return .envelopedData
-        case NID_id_smime_ct_authEnvelopedData: return .authEnvelopedData
-        case NID_id_smime_ct_compressedData: return .compressedData
-        default: return .other(objectDottedForm(type))
+        return identifier.withUnsafeBufferPointer { encoding -> CMSContentType? in
+            var cursor = encoding.baseAddress
+            guard let type = d2i_ASN1_OBJECT(nil, &cursor, encoding.count) else { return nil }
+            defer { ASN1_OBJECT_free(type) }
+            switch OBJ_obj2nid(type) {
+            case NID_pkcs7_data: return .data
+            case NID_pkcs7_signed: return .signedData
+            case NID_pkcs7_enveloped: return .envelopedData
+            case NID_id_smime_ct_authEnvelopedData: return .authEnvelopedData
+            case NID_id_smime_ct_compressedData: return .compressedData
+            default: return .other(objectDottedForm(type))
+            }
         }
+    }
+
+    /// The encoding (tag, length, value) of the OBJECT IDENTIFIER that opens a ContentInfo
+    /// SEQUENCE, whose length may be definite (DER) or indefinite (BER, as streaming writers
+    /// produce); nil when the bytes do not start that way or a definite length overruns them.
+    static func contentTypeIdentifier(in bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        guard bytes.count >= 2, bytes[0] == 0x30 else { return nil }
+        var offset = 2
+        let lengthOctet = bytes[1]
+        if lengthOctet & 0x80 == 0 {
+            guard Int(lengthOctet) <= bytes.count - offset else { return nil }
+        } else if lengthOctet != 0x80 {
+            let octets = Int(lengthOctet & 0x7F)
+            guard octets <= 4, bytes.count >= offset + octets else { return nil }
+            let length = bytes[offset..<offset + octets].reduce(0) { $0 << 8 | Int($1) }
+            offset += octets
+            guard length <= bytes.count - offset else { return nil }
+        }
+        guard bytes.count >= offset + 2, bytes[offset] == 0x06 else { return nil }
+        let length = Int(bytes[offset + 1])
+        guard length > 0, length < 0x80, bytes.count >= offset + 2 + length else { return nil }
+        return bytes[offset..<offset + 2 + length]
     }
 
     /// Signs `content` (already canonicalised by the caller: it is signed byte for byte) and returns
@@ -319,7 +349,7 @@ public enum CMS {
         }
         var content: [UInt8] = []
         if let position = CMS_get0_content(cms.pointer), let octets = position.pointee {
-            content.reserveCapacity(Int(max(0, ASN1_STRING_length(octets))))
+            LargeBuffers.reserveCapacity(&content, Int(max(0, ASN1_STRING_length(octets))))
         }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {

@@ -21,6 +21,29 @@ struct RecipientCase: Sendable, CustomStringConvertible {
 @Suite struct CMSEncryptionTests {
     let content = Array("Content-Type: text/plain; charset=utf-8\r\n\r\nFortroligt: skadesanmeldelse\r\n".utf8)
 
+    /// The type is read from the opening of the ContentInfo alone: it must agree with OpenSSL's
+    /// full parse for BER (streamed) and DER alike, and refuse openings that are not CMS.
+    @Test func contentTypeIsReadFromTheOpeningOfDERAndBER() throws {
+        let recipient = try CryptoFixtures.identity("sikkermail")
+        var streamed: [UInt8] = []
+        try CMS.encrypt(writing: { emit in try emit(content[...]) }, recipients: [CMSRecipient(certificate: recipient.certificate)]) { piece in
+            streamed += piece
+        }
+        #expect(Array(streamed.prefix(2)) == [0x30, 0x80], "the streamed form opens with an indefinite length")
+        #expect(CMS.contentType(of: streamed) == .envelopedData)
+        #expect(try CMS.decrypt(streamed, identities: [recipient]).content == content)
+
+        let der = try CMS.encrypt(content, recipients: [CMSRecipient(certificate: recipient.certificate)])
+        #expect(CMS.contentType(of: der) == .envelopedData)
+        #expect(CMS.contentType(of: Array(der.prefix(der.count / 2))) == nil, "a definite length that overruns the bytes")
+        // SEQUENCE { OID 1.2.3.4 }
+        #expect(CMS.contentType(of: [0x30, 0x05, 0x06, 0x03, 0x2A, 0x03, 0x04]) == .other("1.2.3.4"))
+        for opening: [UInt8] in [[], [0x30], [0x30, 0x80], [0x30, 0x80, 0x06], [0x30, 0x80, 0x06, 0x00], [0x30, 0x85, 0, 0, 0, 0, 1, 0x06, 0x01, 0x2A],
+                                 [0x31, 0x80, 0x06, 0x03, 0x2A, 0x03, 0x04], [0x30, 0x80, 0x04, 0x03, 0x2A, 0x03, 0x04]] {
+            #expect(CMS.contentType(of: opening) == nil, "\(opening)")
+        }
+    }
+
     @Test(arguments: ContentCipher.allCases, RecipientCase.all)
     func roundTripWithTwoRecipients(cipher: ContentCipher, recipientCase: RecipientCase) throws {
         let first = try CryptoFixtures.identity(recipientCase.name)
