@@ -110,7 +110,7 @@ private func readAll(from descriptor: Int32) -> [UInt8]? {
     if fstat(descriptor, &status) == 0, status.st_mode & 0o170000 == 0o100000 { expected = Int(status.st_size) }
     var bytes: [UInt8] = []
     // One byte more than the size, so that reading the end of the file does not grow the array.
-    bytes.reserveCapacity(max(expected, 0) + 1)
+    LargeBuffers.reserveCapacity(&bytes, max(expected, 0) + 1)
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
         let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }

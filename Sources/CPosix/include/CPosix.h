@@ -2,6 +2,7 @@
 #define SECUREMAIL_CPOSIX_H
 
 #include <malloc.h>
+#include <sys/mman.h>
 #include <spawn.h>
 
 /// pipe2(2) with O_CLOEXEC: both ends close on exec from the start, so a program spawned by

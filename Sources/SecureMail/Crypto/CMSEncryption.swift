@@ -216,6 +216,7 @@ extension CMS {
                 remedy: "The key does not open this message or the message is damaged; treat it as undecryptable.")
         }
         let content = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             let sink = try SinkBIO(buffer: buffer)
             guard CMS_decrypt(cms.pointer, nil, nil, nil, sink.pointer, UInt32(CMS_BINARY)) == 1 else {
                 throw CryptoError.openSSL(

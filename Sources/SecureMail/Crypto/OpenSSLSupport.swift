@@ -52,6 +52,7 @@ final class CMSHandle: @unchecked Sendable {
             throw CryptoError.openSSL(operation, remedy: "This is an internal error; report it with the OpenSSL text.")
         }
         return try [UInt8](unsafeUninitializedCapacity: Int(length)) { buffer, count in
+            LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             var cursor = buffer.baseAddress
             guard i2d_CMS_ContentInfo(pointer, &cursor) == length else {
                 throw CryptoError.openSSL(operation, remedy: "This is an internal error; report it with the OpenSSL text.")

@@ -357,7 +357,7 @@ private struct Parser {
         } else if let inner = node.message {
             body = .message(build(inner))
         } else {
-            body = .single(Array(bytes[node.bodyRange]))
+            body = .single(LargeBuffers.copy(bytes[node.bodyRange]))
         }
         return MIMEPart(header: node.header ?? MIMEHeader(fields: node.fields), body: body, headerTerminator: Array(bytes[node.terminator]))
     }

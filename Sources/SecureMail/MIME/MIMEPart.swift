@@ -98,7 +98,7 @@ public struct MIMEPart: Sendable, Hashable {
     public func serialize() -> [UInt8] {
         // One allocation of the exact size: a large message is not copied through growing buffers.
         var output: [UInt8] = []
-        output.reserveCapacity(serializedCount)
+        LargeBuffers.reserveCapacity(&output, serializedCount)
         writeSerialized { output += $0 }
         return output
     }

@@ -102,6 +102,7 @@ public enum Base64 {
     private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         values.withUnsafeBufferPointer { table in
             [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { output, initialized in
+                LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(output))
                 var written = 0
                 var accumulator: UInt32 = 0
                 var pending = 0
@@ -163,7 +164,7 @@ public enum Base64 {
     public static func encode(_ bytes: [UInt8], lineEnding: LineEnding? = .crlf, lineLength: Int = 76) -> [UInt8] {
         var encoder = LineEncoder(lineEnding: lineEnding, lineLength: lineLength)
         var output: [UInt8] = []
-        output.reserveCapacity(encoder.encodedLength(of: bytes.count))
+        LargeBuffers.reserveCapacity(&output, encoder.encodedLength(of: bytes.count))
         bytes.withUnsafeBytes { encoder.append($0, to: &output) }
         encoder.finish(to: &output)
         return output
@@ -324,7 +325,7 @@ public enum QuotedPrintable {
     /// whitespace before a hard line break (added in transport) is removed. Line endings are kept.
     public static func decode(_ bytes: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
+        LargeBuffers.reserveCapacity(&output, bytes.count)
         var index = 0
         var pendingWhitespace: [UInt8] = []
         while index < bytes.count {
@@ -390,6 +391,7 @@ public enum QuotedPrintable {
         let capacity = bytes.count * 3 + (bytes.count * 3 / 72 + 1) * 3 + 8
         return bytes.withUnsafeBufferPointer { input in
             [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
                 var written = 0
                 var column = 0
                 func put(_ byte: UInt8) {
@@ -469,7 +471,7 @@ public enum Canonicalization {
     /// Converts CR LF, bare CR and bare LF to `lineEnding`.
     public static func normalizeLineEndings(_ bytes: [UInt8], to lineEnding: LineEnding) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 32)
+        LargeBuffers.reserveCapacity(&output, bytes.count + bytes.count / 32)
         let ending = lineEnding.bytes
         var index = 0
         while index < bytes.count {

@@ -41,7 +41,8 @@ public enum SMIMEWriter {
         try CanonicalContent.writer(content)({ piece in contentLength += piece.count })
         var encoder = Base64.LineEncoder(lineEnding: .crlf)
         var output = outer.serialize()
-        output.reserveCapacity(output.count + encoder.encodedLength(of: estimatedEncryptedLength(contentLength, recipients: recipients.count)))
+        LargeBuffers.reserveCapacity(
+            &output, output.count + encoder.encodedLength(of: estimatedEncryptedLength(contentLength, recipients: recipients.count)))
         try CMS.encrypt(writing: CanonicalContent.writer(content), recipients: recipients, cipher: cipher) { piece in
             encoder.append(piece, to: &output)
         }

@@ -88,7 +88,7 @@ public struct SMTPClient: NextHopDelivering {
     /// a line starting with "." gets another ".", and the terminating ".\r\n" is appended.
     public static func dataStream(_ bytes: [UInt8]) -> [UInt8] {
         var result: [UInt8] = []
-        result.reserveCapacity(bytes.count + bytes.count / 64 + 5)
+        LargeBuffers.reserveCapacity(&result, bytes.count + bytes.count / 64 + 5)
         var atLineStart = true
         var previous: UInt8 = 0
         for byte in bytes {
