@@ -58,10 +58,20 @@ public enum MIMEParser {
     /// empty input. `serialize()` on the result gives back `bytes` exactly.
     /// The parser works line by line without recursion, in time linear in the input
     /// (times the number of open boundaries for lines that start with `--`).
+    ///
+    /// The parser takes `bytes` over. When the message is a single part (an S/MIME message
+    /// is one) and the caller hands its only copy over, the body is the input itself, its
+    /// header removed in place: a large message is then not held twice.
     /// - Throws: `MIMEError.limitExceeded` when `limits` are exceeded.
-    public static func parse(_ bytes: [UInt8], limits: MIMELimits = .default) throws -> MIMEPart {
-        var parser = Parser(bytes: bytes, limits: limits)
-        return try parser.run()
+    public static func parse(_ bytes: consuming [UInt8], limits: MIMELimits = .default) throws -> MIMEPart {
+        let root = try Parser(bytes: copy bytes, limits: limits).structure()
+        guard root.multipart == nil, root.message == nil else { return Parser(bytes: copy bytes, limits: limits).build(root) }
+        let header = root.header ?? MIMEHeader(fields: root.fields)
+        let terminator = Array(bytes[root.terminator])
+        var body = consume bytes
+        body.removeSubrange(root.bodyRange.upperBound...)
+        body.removeSubrange(..<root.bodyRange.lowerBound)
+        return MIMEPart(header: header, body: .single(body), headerTerminator: terminator)
     }
 }
 
@@ -123,7 +133,8 @@ private struct Parser {
         self.limits = limits
     }
 
-    mutating func run() throws -> MIMEPart {
+    /// The part tree, as ranges of `bytes`.
+    consuming func structure() throws -> PartNode {
         guard bytes.count <= limits.maxMessageSize else {
             throw MIMEError.limitExceeded(what: "message size (\(bytes.count) bytes)", limit: limits.maxMessageSize)
         }
@@ -136,7 +147,7 @@ private struct Parser {
             case .region(let region, let start):
                 state = try scanRegion(region, start: start)
             case .done:
-                return build(root)
+                return root
             }
         }
     }

@@ -146,7 +146,7 @@ public struct GatewayProcessor: Sendable {
         let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
         let message: MIMEPart
         do {
-            message = try MIMEParser.parse(bytes, limits: configuration.limits.mimeLimits)
+            message = try MIMEParser.parse(copy bytes, limits: configuration.limits.mimeLimits)
         } catch {
             var report = inspector.inspect(copy bytes, sender: sender, recipients: recipients).report
             report.direction = MailDirection.outbound.rawValue

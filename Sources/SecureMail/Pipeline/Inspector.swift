@@ -53,28 +53,28 @@ public struct Inspector: Sendable {
 
     /// Inspects a message. Without an envelope, the sender and recipients come from the From,
     /// To and Cc fields.
-    /// Takes ownership of `bytes` and lets them go once parsed (the parsed message serialises back
-    /// to them exactly), so that a caller who hands them over holds a large message only once.
+    /// Takes ownership of `bytes`, which become the parsed message (it serialises back to them
+    /// exactly), so that a caller who hands them over holds a large message only once.
     public func inspect(_ bytes: consuming [UInt8], sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil) -> Inspection {
         let message: MIMEPart
         do {
-            message = try MIMEParser.parse(bytes, limits: mimeLimits)
+            message = try MIMEParser.parse(consume bytes, limits: mimeLimits)
         } catch {
             return Inspection(report: malformedReport(reason: "the message cannot be parsed: \(error)", sender: envelopeSender), unwrapped: nil)
         }
-        _ = consume bytes
-        return inspect(parsed: message, sender: envelopeSender, recipients: envelopeRecipients)
+        return inspect(parsed: consume message, sender: envelopeSender, recipients: envelopeRecipients)
     }
 
-    /// Inspects a message already parsed (with ``mimeLimits``).
-    public func inspect(parsed message: MIMEPart, sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil) -> Inspection {
+    /// Inspects a message already parsed (with ``mimeLimits``), which it takes over (see
+    /// ``SMIMEUnwrapper/unwrap(_:)``).
+    public func inspect(parsed message: consuming MIMEPart, sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil) -> Inspection {
         let headerRecipients = ["To", "Cc"].flatMap { message.header.all($0) }.flatMap { AddressList.parse($0.value) }.map(\.address)
         let recipients = envelopeRecipients ?? headerRecipients
         let sender = envelopeSender ?? message.header.first("From").flatMap { AddressList.parse($0.value).first?.address }
         let unwrapper = SMIMEUnwrapper(
             identities: keyring.decryptionIdentities(forRecipients: recipients), trust: keyring.trust,
             evaluationTime: evaluationTime, limits: mimeLimits, maximumCMSBytes: configuration.limits.maxCMSBytes)
-        let unwrapped = unwrapper.unwrap(message)
+        let unwrapped = unwrapper.unwrap(consume message)
         let assessment = SignatureVerdict.assess(unwrapped)
         let direction = MailDirection.classify(sender: sender, recipients: recipients, configuration: configuration)
         let subject = ProtectedHeaders.effectiveValue("Subject", of: unwrapped)

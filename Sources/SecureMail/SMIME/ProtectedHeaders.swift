@@ -19,7 +19,7 @@ public enum ProtectedHeaders {
     public static func effectiveHeader(of message: UnwrappedMessage) -> MIMEHeader {
         let protected = fields(of: message)
         let protectedNames = Set(protected.map { $0.name.lowercased() })
-        var header = message.original.header
+        var header = message.originalHeader
         header.removeAll { field in
             let name = field.name.lowercased()
             return protectedNames.contains(name) || name.hasPrefix("content-")
@@ -33,7 +33,7 @@ public enum ProtectedHeaders {
     public static func effectiveValue(_ name: String, of message: UnwrappedMessage) -> String? {
         let lowered = name.lowercased()
         if let inner = fields(of: message).first(where: { $0.name.lowercased() == lowered }) { return inner.decodedValue }
-        return message.original.header.first(name)?.decodedValue
+        return message.originalHeader.first(name)?.decodedValue
     }
 
     /// Whether a part is a legacy display element: a text part that only repeats protected

@@ -3,13 +3,17 @@ import Foundation
 /// What unwrapping a message found: its layers, the innermost content, and anything that
 /// stopped the unwrapping.
 public struct UnwrappedMessage: Sendable {
-    /// The message as received.
-    public var original: MIMEPart
+    /// The header of the message as received. (The message itself is not kept: a large
+    /// encrypted body is let go before its plaintext is made.)
+    public var originalHeader: MIMEHeader
     /// Layers removed, outermost first.
     public var layers: [SMIMELayer]
     /// The innermost entity: what a reader sees once every layer is removed.
     public var content: MIMEPart
-    /// Set when an encryption layer could not be opened; `content` is then the still encrypted part.
+    /// Set when an encryption layer could not be opened; `content` is then the encrypted part
+    /// with its header and without its body: the ciphertext is released before decryption, so
+    /// that a large message is not held as base64, DER and plaintext at once. Whoever must keep
+    /// such a message (quarantine) keeps the bytes it received.
     public var decryptionFailure: String?
     /// Set when the S/MIME structure is broken (not CMS, a multipart/signed without its two parts ...).
     public var malformation: String?
@@ -54,18 +58,19 @@ public struct SMIMEUnwrapper: Sendable {
         self.maximumCMSBytes = maximumCMSBytes
     }
 
-    public func unwrap(_ message: MIMEPart) -> UnwrappedMessage {
+    /// Unwraps `message`, which it takes over: the body of an encrypted layer is released as
+    /// soon as it is decoded, before decryption.
+    public func unwrap(_ message: consuming MIMEPart) -> UnwrappedMessage {
         var result = UnwrappedMessage(
-            original: message, layers: [], content: message, decryptionFailure: nil, malformation: nil,
-            partialSignatures: [], embeddedEncryptedParts: 0)
-        var current = message
-        while true {
-            guard let kind = SMIMEEntityKind(current) else { break }
+            originalHeader: message.header, layers: [], content: MIMEPart(header: MIMEHeader(), body: .single([])),
+            decryptionFailure: nil, malformation: nil, partialSignatures: [], embeddedEncryptedParts: 0)
+        var current = consume message
+        while let kind = SMIMEEntityKind(current) {
             if result.layers.count >= maximumLayers {
                 result.malformation = "more than \(maximumLayers) S/MIME layers"
                 break
             }
-            switch peel(current, kind: kind) {
+            switch peel(&current, kind: kind) {
             case .layer(let layer, let inner):
                 result.layers.append(layer)
                 current = inner
@@ -79,10 +84,10 @@ public struct SMIMEUnwrapper: Sendable {
                 return result
             }
         }
-        result.content = current
         if !result.isSignedThroughout {
             inspectEmbeddedParts(of: current, into: &result, depth: 0)
         }
+        result.content = current
         return result
     }
 
@@ -92,20 +97,21 @@ public struct SMIMEUnwrapper: Sendable {
         case malformed(String)
     }
 
-    private func peel(_ entity: MIMEPart, kind: SMIMEEntityKind) -> Peeled {
+    private func peel(_ entity: inout MIMEPart, kind: SMIMEEntityKind) -> Peeled {
         switch kind {
         case .pkcs7Mime:
-            return peelPKCS7Mime(entity)
+            return peelPKCS7Mime(&entity)
         case .multipartSigned:
             return peelMultipartSigned(entity)
         }
     }
 
-    private func peelPKCS7Mime(_ entity: MIMEPart) -> Peeled {
+    private func peelPKCS7Mime(_ entity: inout MIMEPart) -> Peeled {
         let der = entity.decodedBody()
         guard der.count <= maximumCMSBytes else { return .malformed("the CMS object is larger than \(maximumCMSBytes) bytes") }
         switch CMS.contentType(of: der, maximumInputSize: maximumCMSBytes) {
         case .envelopedData, .authEnvelopedData:
+            entity.body = .single([])
             let decryption: CMSDecryption
             do {
                 decryption = try CMS.decrypt(consume der, identities: identities, maximumInputSize: maximumCMSBytes)

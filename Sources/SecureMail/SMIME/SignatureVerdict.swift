@@ -107,7 +107,7 @@ public enum SignatureVerdict {
         guard !candidates.isEmpty else { return (nil, []) }
         var problems: [String] = []
         let protectedFrom = ProtectedHeaders.fields(of: message).filter { $0.name.lowercased() == "from" }
-        let outerFrom = message.original.header.all("From")
+        let outerFrom = message.originalHeader.all("From")
         let fromFields = protectedFrom.isEmpty ? outerFrom : protectedFrom
         guard fromFields.count == 1, let fromField = fromFields.first else {
             return (false, [fromFields.isEmpty ? "the message has no From field" : "the message has \(fromFields.count) From fields"])

@@ -126,6 +126,28 @@ struct MIMEParserTests {
         #expect(part.serialize() == bytes, "identity failed for: \(name)")
     }
 
+    @Test("a message handed over as its only copy parses and serialises back exactly", arguments: hostileMessages.indices)
+    func handedOverIdentity(index: Int) throws {
+        let (name, bytes) = hostileMessages[index]
+        let part = try MIMEParser.parse(Array(bytes))
+        #expect(part.serialize() == bytes, "identity failed for: \(name)")
+    }
+
+    @Test func singlePartBodyIsTheHandedOverInputItself() throws {
+        let header = "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        let body = String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\r\n", count: 1000)
+        var input = Array((header + body).utf8)
+        let inputStorage = input.withUnsafeMutableBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let message = try MIMEParser.parse(consume input)
+        guard case .single(let parsedBody) = message.body else {
+            Issue.record("a single-part message parsed as \(message.body)")
+            return
+        }
+        #expect(parsedBody.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == inputStorage)
+        #expect(parsedBody == Array(body.utf8))
+        #expect(message.serialize() == Array((header + body).utf8))
+    }
+
     @Test func multipartSignedStructure() throws {
         let bytes = try MIMEFixtures.bytes("smime-multipart-signed.eml")
         let message = try MIMEParser.parse(bytes)

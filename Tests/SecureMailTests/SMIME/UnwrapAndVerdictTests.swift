@@ -44,7 +44,7 @@ import Testing
         #expect(unwrapped.layers.map(\.kind) == [cipher == .aes256GCM ? .authEnveloped : .enveloped, .signed])
         #expect(unwrapped.layers.first?.algorithm == cipher.rawValue)
         #expect(ProtectedHeaders.effectiveValue("Subject", of: unwrapped) == "Til Søren Kjærgaard")
-        #expect(unwrapped.original.header.first("Subject")?.value == "...")
+        #expect(unwrapped.originalHeader.first("Subject")?.value == "...")
     }
 
     @Test func encryptedThenSignedAndSignedTwiceAreVerified() throws {
@@ -178,6 +178,8 @@ import Testing
         #expect(assessment.verdict == .decryptFailed)
         #expect(unwrapped.decryptionFailure != nil)
         #expect(unwrapped.isEncrypted)
+        #expect(unwrapped.content.contentType.mimeType == "application/pkcs7-mime")
+        #expect(unwrapped.content.body == .single([]), "the ciphertext is released before decryption")
     }
 
     @Test(arguments: [
