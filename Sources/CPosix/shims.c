@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,6 +10,10 @@
 
 int securemail_pipe_cloexec(int descriptors[2]) {
     return pipe2(descriptors, O_CLOEXEC);
+}
+
+int securemail_mkstemp_cloexec(char *template_path) {
+    return mkostemp(template_path, O_CLOEXEC);
 }
 
 int securemail_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path) {

@@ -10,6 +10,9 @@
 /// _GNU_SOURCE, which Swift's Glibc module does not set).
 int securemail_pipe_cloexec(int descriptors[2]);
 
+/// mkostemp(3) with O_CLOEXEC: a temporary file whose descriptor no spawned program inherits.
+int securemail_mkstemp_cloexec(char *template_path);
+
 /// posix_spawn_file_actions_addchdir_np: the child changes to `path` before exec.
 int securemail_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
 

@@ -36,9 +36,9 @@ public struct GatewayProcessor: Sendable {
     }
 
     /// Processes one message. Throws ``TransientProcessingError`` only; everything permanent is
-    /// in the result. Outbound, the bytes are let go once parsed (the parsed message serialises
-    /// back to them exactly, for quarantine), so that a caller who hands them over holds a large
-    /// message once.
+    /// in the result. The bytes are let go once parsed (outbound, the parsed message serialises
+    /// back to them exactly, for quarantine; inbound, a large message is kept in a spill file,
+    /// see ``OriginalMessage``), so that a caller who hands them over holds a large message once.
     public func process(
         _ bytes: consuming [UInt8], sender: String, recipients: [String], direction requested: MailDirection? = nil, at time: Date = Date()
     ) async throws -> ProcessingResult {
@@ -48,7 +48,7 @@ public struct GatewayProcessor: Sendable {
         do {
             switch direction {
             case .inbound:
-                result = try await processInbound(bytes, sender: sender, recipients: recipients, at: time)
+                result = try await processInbound(consume bytes, sender: sender, recipients: recipients, at: time)
             case .outbound:
                 result = try await processOutbound(consume bytes, sender: sender, recipients: recipients, at: time)
             case .internal:
@@ -74,11 +74,13 @@ public struct GatewayProcessor: Sendable {
 
     // MARK: Inbound
 
-    private func processInbound(_ bytes: [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
+    private func processInbound(_ bytes: consuming [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
         let mailboxRecipients = recipients.filter { configuration.mailbox($0) != nil }
         let others = recipients.filter { configuration.mailbox($0) == nil }
         let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
-        var deliveries: [Delivery] = others.isEmpty ? [] : [Delivery(sender: sender, recipients: others, message: bytes, kind: "unchanged")]
+        let original = OriginalMessage(consume bytes, spillDirectory: configuration.gateway.stateDirectory, logger: logger)
+        var deliveries: [Delivery] =
+            others.isEmpty ? [] : [Delivery(sender: sender, recipients: others, message: try original.bytes(), kind: "unchanged")]
         var report: MessageReport?
         var quarantineID: UUID?
         var rejections: [String] = []
@@ -86,7 +88,7 @@ public struct GatewayProcessor: Sendable {
 
         for address in mailboxRecipients {
             guard let mailbox = configuration.mailbox(address) else { continue }
-            var inspection = inspector.inspect(bytes, sender: sender, recipients: [address])
+            var inspection = inspector.inspect(try original.bytes(), sender: sender, recipients: [address])
             let route = inspection.report.route ?? SubjectRouter(table: configuration.routingTable).route(subject: nil, mailbox: address)
             let plan = InboundPlanner.plan(inspection, mailbox: mailbox, route: route)
             inspection.report.action = plan.action.rawValue
@@ -102,7 +104,7 @@ public struct GatewayProcessor: Sendable {
                 quarantineReasons += plan.reasons
                 if quarantineID == nil {
                     quarantineID = try await quarantine(
-                        bytes, direction: .inbound, mailbox: address, sender: sender, recipients: [address], reasons: plan.reasons,
+                        try original.bytes(), direction: .inbound, mailbox: address, sender: sender, recipients: [address], reasons: plan.reasons,
                         findings: [], at: time)
                 }
             case .reject:
@@ -111,7 +113,7 @@ public struct GatewayProcessor: Sendable {
             if report == nil { report = inspection.report }
         }
         guard var finalReport = report else {
-            return passThrough(bytes, sender: sender, recipients: recipients, at: time)
+            return passThrough(try original.bytes(), sender: sender, recipients: recipients, at: time)
         }
         let rejection: String?
         if !rejections.isEmpty && deliveries.isEmpty && quarantineID == nil {
@@ -120,7 +122,7 @@ public struct GatewayProcessor: Sendable {
             // One DATA reply serves every recipient: what one mailbox refuses is held, not lost.
             if quarantineID == nil {
                 quarantineID = try await quarantine(
-                    bytes, direction: .inbound, mailbox: mailboxRecipients.first ?? "", sender: sender, recipients: mailboxRecipients,
+                    try original.bytes(), direction: .inbound, mailbox: mailboxRecipients.first ?? "", sender: sender, recipients: mailboxRecipients,
                     reasons: rejections, findings: [], at: time)
             }
             rejection = nil
