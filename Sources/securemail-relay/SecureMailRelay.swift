@@ -84,42 +84,11 @@ extension OperatorError {
 
 /// Reads a whole file, or standard input for `-`, into one array (no intermediate `Data`).
 func readInput(_ path: String) throws -> [UInt8] {
-    if path == "-" {
-        guard let bytes = readAll(from: STDIN_FILENO) else {
-            throw OperatorError(code: .noInput, message: "cannot read standard input: \(String(cString: strerror(errno)))")
-        }
-        return bytes
-    }
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else {
-        throw OperatorError(code: .noInput, message: "cannot read \(path): check the path and its permissions")
-    }
-    defer { close(descriptor) }
-    guard let bytes = readAll(from: descriptor) else {
-        throw OperatorError(code: .noInput, message: "cannot read \(path): \(String(cString: strerror(errno)))")
-    }
-    return bytes
-}
-
-/// Everything up to end of file, or nil on a read error. A regular file (a message redirected
-/// from a file) is read into an array of its exact size; a pipe into one that grows, so that a
-/// large message is held once rather than in a growing buffer plus a copy.
-private func readAll(from descriptor: Int32) -> [UInt8]? {
-    var status = stat()
-    var expected = 0
-    if fstat(descriptor, &status) == 0, status.st_mode & 0o170000 == 0o100000 { expected = Int(status.st_size) }
-    var bytes: [UInt8] = []
-    // One byte more than the size, so that reading the end of the file does not grow the array.
-    LargeBuffers.reserveCapacity(&bytes, max(expected, 0) + 1)
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            return nil
-        }
-        if count == 0 { return bytes }
-        bytes.append(contentsOf: chunk[0..<count])
+    do {
+        return path == "-" ? try FileInput.readAll(from: STDIN_FILENO) : try FileInput.readAll(path: path)
+    } catch {
+        let source = path == "-" ? "standard input" : path
+        throw OperatorError(code: .noInput, message: "cannot read \(source): \(error.systemMessage); check the path and its permissions")
     }
 }
 

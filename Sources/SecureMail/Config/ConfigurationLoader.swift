@@ -35,12 +35,12 @@ public enum ConfigurationLoader {
         -> GatewayConfiguration
     {
         let absolute = absolutePath(path, base: currentDirectory)
-        guard let data = FileManager.default.contents(atPath: absolute) else {
+        guard let bytes = try? FileInput.readAll(path: absolute) else {
             throw ConfigurationError(
                 source: absolute, key: "",
                 problem: "cannot read the configuration file; check the path and that this user may read it")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigurationError(source: absolute, key: "", problem: "the file is not UTF-8 text")
         }
         return try parse(text, source: absolute, baseDirectory: (absolute as NSString).deletingLastPathComponent)
@@ -62,10 +62,13 @@ public enum ConfigurationLoader {
         return configuration
     }
 
+    /// `path` made absolute against `base`, with `~` expanded and `.` and empty components
+    /// removed. `..` and symbolic links are left to the kernel when the file is opened: resolving
+    /// them here took a system call per component of every path in the file, at every start.
     static func absolutePath(_ path: String, base: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
-        if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
-        return ((base as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+        let expanded = path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : path
+        let joined = expanded.hasPrefix("/") ? expanded : base + "/" + expanded
+        return "/" + joined.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
     }
 
     static func validatedDatabaseURL(_ url: String, source: String, key: String) throws -> String {

@@ -232,11 +232,13 @@ final class MemoryBIO {
 
 /// Checks an input against a size limit before parsing.
 func checkInputSize(_ count: Int, limit: Int, what: String) throws {
-    guard count <= limit else {
-        throw CryptoError(
-            .inputTooLarge, operation: "process \(what) of \(count) bytes",
-            remedy: "The limit is \(limit) bytes; raise the configured limit if such large input is expected.")
-    }
+    guard count <= limit else { throw inputTooLarge(count, limit: limit, what: what) }
+}
+
+private func inputTooLarge(_ count: Int, limit: Int, what: String) -> CryptoError {
+    CryptoError(
+        .inputTooLarge, operation: "process \(what) of \(count) bytes",
+        remedy: "The limit is \(limit) bytes; raise the configured limit if such large input is expected.")
 }
 
 /// Text of an ASN.1 object: OpenSSL's long name when it knows the OID, else the dotted form.
@@ -299,30 +301,25 @@ enum LegacyProviders {
 
 /// Reads a file, refusing it when it is larger than the limit.
 func readFile(_ path: String, limit: Int = CryptoLimits.defaultMaximumInputSize) throws -> [UInt8] {
-    let attributes: [FileAttributeKey: Any]
     do {
-        attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return try FileInput.readAll(path: path, limit: limit)
+    } catch .tooLarge(let count) {
+        throw inputTooLarge(count, limit: limit, what: path)
     } catch {
-        throw CryptoError(.fileUnreadable, operation: "read \(path)", remedy: "Check that the file exists and that this user may read it.")
+        throw CryptoError(
+            .fileUnreadable, operation: "read \(path) (\(error.systemMessage))", remedy: "Check that the file exists and that this user may read it.")
     }
-    if let size = attributes[.size] as? Int { try checkInputSize(size, limit: limit, what: path) }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CryptoError(.fileUnreadable, operation: "read \(path)", remedy: "Check that this user may read the file.")
-    }
-    return [UInt8](data)
 }
 
 /// Refuses a private-key file that group or others may read.
 func checkPrivateFilePermissions(_ path: String) throws {
-    let attributes: [FileAttributeKey: Any]
-    do {
-        attributes = try FileManager.default.attributesOfItem(atPath: path)
-    } catch {
-        throw CryptoError(.fileUnreadable, operation: "read private key file \(path)", remedy: "Check that the file exists and that this user may read it.")
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+        throw CryptoError(
+            .fileUnreadable, operation: "read private key file \(path) (\(String(cString: strerror(errno))))",
+            remedy: "Check that the file exists and that this user may read it.")
     }
-    guard let permissions = attributes[.posixPermissions] as? Int else {
-        throw CryptoError(.fileUnreadable, operation: "read the permissions of \(path)", remedy: "Check the file system.")
-    }
+    let permissions = Int(status.st_mode & 0o7777)
     if permissions & 0o077 != 0 {
         throw CryptoError(
             .insecureKeyFile,

@@ -110,8 +110,34 @@ public struct DLPReport: Codable, Sendable, Equatable {
 
 /// ISO 8601 with seconds and time zone, as reports and `--at` use it.
 public enum ISO8601 {
+    /// `2026-11-21T12:00:00Z`: UTC, whole seconds. Computed from the day number (the proleptic
+    /// Gregorian calendar, as RFC 3339 requires) rather than with a formatter, whose first use
+    /// loads time zone and calendar data: a measurable part of a short `inspect` run.
     public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let (dayNumber, second) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
+        let (year, month, day) = civilDate(daysSince1970: dayNumber)
+        func digits(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(digits(year, 4))-\(digits(month, 2))-\(digits(day, 2))T"
+            + "\(digits(second / 3600, 2)):\(digits(second / 60 % 60, 2)):\(digits(second % 60, 2))Z"
+    }
+
+    /// Year, month and day of a day number (days since 1970-01-01), after Howard Hinnant's
+    /// `civil_from_days`: eras of 400 years, each year starting on 1 March.
+    static func civilDate(daysSince1970: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = daysSince1970 + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Parses `2026-11-21T12:00:00Z`, with fractional seconds or an offset, or a bare date (midnight UTC).
