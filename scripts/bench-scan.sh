@@ -136,16 +136,19 @@ measure() {
 rate() { python3 -c "print('%.1f' % ($1 / 1e6 / $2))"; }
 
 scan_corpus="$relay scan $corpus --json > /dev/null"
+identifiers_corpus="$relay scan $corpus --detectors identifiers --json > /dev/null"
 grep_corpus="grep -cP '$pattern' $corpus > $work/grep.out"
 scan_mixed="$relay scan $mixed --json > /dev/null"
 grep_mixed="grep -cP '$pattern' $work/mixed-text.txt > $work/grep.out"
 
 t_scan=$(measure "$scan_corpus")
+t_identifiers=$(measure "$identifiers_corpus")
 t_grep=$(measure "$grep_corpus")
 t_scan_mixed=$(measure "$scan_mixed")
 t_grep_mixed=$(measure "$grep_mixed")
 
 findings=$("$relay" scan "$corpus" --json | python3 -c "import json,sys; d=json.load(sys.stdin)['dlp']['findings']; print(len(d))")
+identifier_findings=$("$relay" scan "$corpus" --detectors identifiers --json | python3 -c "import json,sys; d=json.load(sys.stdin)['dlp']['findings']; print(len(d))")
 grep_lines=$(grep -cP "$pattern" "$corpus" || true)
 mixed_findings=$("$relay" scan "$mixed" --json | python3 -c "import json,sys; r=json.load(sys.stdin); print(len(r['dlp']['findings']), len(r.get('unreadable', [])))")
 
@@ -159,12 +162,13 @@ Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(uname -m)), release bu
 | input | command | bytes | mean s | MB/s |
 | --- | --- | ---: | ---: | ---: |
 | Danish text corpus | \`securemail-relay scan corpus.txt --json\` | $corpus_bytes | $t_scan | $(rate "$corpus_bytes" "$t_scan") |
+| Danish text corpus | \`securemail-relay scan corpus.txt --detectors identifiers --json\` | $corpus_bytes | $t_identifiers | $(rate "$corpus_bytes" "$t_identifiers") |
 | Danish text corpus | \`grep -cP '$pattern' corpus.txt\` | $corpus_bytes | $t_grep | $(rate "$corpus_bytes" "$t_grep") |
 | mixed mail (text, HTML, DOCX, PDF) | \`securemail-relay scan mixed.eml --json\` | $mixed_bytes | $t_scan_mixed | $(rate "$mixed_bytes" "$t_scan_mixed") |
 | the same text, 4 copies | \`grep -cP '$pattern' mixed-text.txt\` | $mixed_text_bytes | $t_grep_mixed | $(rate "$mixed_text_bytes" "$t_grep_mixed") |
 
 Corpus: $findings findings from \`scan\` (deduplicated per masked value; CPR numbers validated,
-plus special categories); \`grep\` matched $grep_lines lines (no validation: policy and phone
+plus special categories), $identifier_findings with \`--detectors identifiers\`; \`grep\` matched $grep_lines lines (no validation: policy and phone
 numbers with 10 digits match too). Mixed mail: findings and unreadable parts: $mixed_findings.
 <!-- bench-scan:end -->
 MD

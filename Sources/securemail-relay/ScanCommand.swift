@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SecureMail
 
+extension SensitiveDataScanner.Detectors: ExpressibleByArgument {}
+
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
@@ -9,7 +11,9 @@ struct Scan: ParsableCommand {
         discussion: """
             FILE is read as a message (RFC 5322) when it starts with a mail header, else as plain text \
             (all findings at "body"). Findings are masked (010190-XXXX); parts that cannot be read \
-            (encrypted, images, damaged or oversized archives) are listed as unreadable. Exit status 0 \
+            (encrypted, images, damaged or oversized archives) are listed as unreadable. With --detectors \
+            identifiers only national identity numbers are sought (to look through a log or an export \
+            for them). Exit status 0 \
             whenever the scan ran, whatever it found; 66 when FILE cannot be read; 78 for a configuration problem.
             """)
 
@@ -21,11 +25,14 @@ struct Scan: ParsableCommand {
     @Flag(name: .long, help: "Print the JSON report.")
     var json = false
 
+    @Option(help: "Detectors: all, or identifiers (national identity numbers only, validated).")
+    var detectors: SensitiveDataScanner.Detectors = .all
+
     func run() throws {
         do {
             if configurationOptions.config != nil { _ = try configurationOptions.load() }
             let bytes = try readInput(file)
-            let report = ScanReport.make(bytes)
+            let report = ScanReport.make(bytes, detectors: detectors)
             try writeOutput(json ? encodeJSON(report) : Array(report.text.utf8), to: "-")
         } catch {
             throw OperatorError.report(error)
@@ -41,9 +48,10 @@ struct ScanReport: Encodable {
     var dlp: DLPReport
     var unreadable: [UnreadableContent]
 
-    static func make(_ bytes: [UInt8]) -> ScanReport {
+    static func make(_ bytes: [UInt8], detectors: SensitiveDataScanner.Detectors = .all) -> ScanReport {
         guard MessageTextExtractor.looksLikeMessage(bytes) else {
-            return ScanReport(messageId: nil, subject: nil, result: SensitiveContentScan.scan(plainText: UndeclaredText.decode(bytes)))
+            return ScanReport(
+                messageId: nil, subject: nil, result: SensitiveContentScan.scan(plainText: UndeclaredText.decode(bytes), detectors: detectors))
         }
         do {
             let message = try MIMEParser.parse(bytes)
@@ -52,7 +60,7 @@ struct ScanReport: Encodable {
                 subject: message.header.first("Subject").map {
                     SensitiveContentScan.maskingIdentifiers(in: $0.decodedValue.trimmingCharacters(in: .whitespaces))
                 },
-                result: SensitiveContentScan.scan(message))
+                result: SensitiveContentScan.scan(message, detectors: detectors))
         } catch {
             return ScanReport(messageId: nil, subject: nil, result: ContentScanResult(findings: [], unreadable: [UnreadableContent(location: "message", reason: "\(error)")]))
         }

@@ -56,6 +56,29 @@ import Testing
         #expect(unreadable.map { $0["reason"] as? String } == ["encrypted"])
     }
 
+    /// `--detectors identifiers`: the same numbers, validated, and no special categories.
+    @Test func identifiersOnlyLeavesTheSpecialCategoriesOut() throws {
+        let folder = try TemporaryFolder("scan")
+        let path = try folder.write("claim.eml", try messageWithAttachments())
+        func pairs(_ arguments: [String]) throws -> Set<String> {
+            let run = try Relay.run(["scan", path, "--json"] + arguments)
+            #expect(run.status == 0, "\(run.standardError)")
+            expectNothingClear(run)
+            let dlp = try #require(try Relay.json(run)["dlp"] as? [String: Any])
+            let findings = try #require(dlp["findings"] as? [[String: Any]])
+            return Set(findings.map { "\($0["kind"] ?? "") \($0["masked"] ?? "") \($0["where"] ?? "")" })
+        }
+        let everything = try pairs([])
+        let identifiers = try pairs(["--detectors", "identifiers"])
+        #expect(identifiers.contains("dk-cpr 010190-XXXX subject"))
+        #expect(everything.contains("health health body"))
+        let identifierKinds = ["dk-cpr", "se-personnummer", "no-fodselsnummer"]
+        #expect(identifiers == everything.filter { pair in identifierKinds.contains { pair.hasPrefix($0 + " ") } }, "\(everything)")
+        let refused = try Relay.run(["scan", path, "--detectors", "cpr"])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("identifiers"))
+    }
+
     @Test func humanReportForAMessage() throws {
         let folder = try TemporaryFolder("scan")
         let path = try folder.write("claim.eml", try messageWithAttachments())

@@ -21,8 +21,10 @@ public struct ContentScanResult: Sendable, Hashable {
 /// Scans messages, files and text for sensitive data (DESIGN.md §5).
 public enum SensitiveContentScan {
     /// Findings in a parsed message.
-    public static func scan(_ message: MIMEPart, limits: ExtractionLimits = .default) -> ContentScanResult {
-        scan(MessageTextExtractor(limits: limits).extract(message))
+    public static func scan(
+        _ message: MIMEPart, limits: ExtractionLimits = .default, detectors: SensitiveDataScanner.Detectors = .all
+    ) -> ContentScanResult {
+        scan(MessageTextExtractor(limits: limits).extract(message), detectors: detectors)
     }
 
     /// Findings in a message given as bytes (RFC 5322).
@@ -31,16 +33,18 @@ public enum SensitiveContentScan {
     }
 
     /// Findings in text that is not a message; every finding is at `location`.
-    public static func scan(plainText: String, location: String = "body") -> ContentScanResult {
-        scan(MessageExtraction(texts: [ExtractedText(text: plainText, location: location)]))
+    public static func scan(
+        plainText: String, location: String = "body", detectors: SensitiveDataScanner.Detectors = .all
+    ) -> ContentScanResult {
+        scan(MessageExtraction(texts: [ExtractedText(text: plainText, location: location)]), detectors: detectors)
     }
 
     /// Findings in text already extracted.
-    public static func scan(_ extraction: MessageExtraction) -> ContentScanResult {
+    public static func scan(_ extraction: MessageExtraction, detectors: SensitiveDataScanner.Detectors = .all) -> ContentScanResult {
         var findings: [Finding] = []
         var indexByKey: [FindingKey: Int] = [:]
         for segment in extraction.texts {
-            for finding in SensitiveDataScanner.scan(segment.text, location: segment.location) {
+            for finding in SensitiveDataScanner.scan(segment.text, location: segment.location, detectors: detectors) {
                 let key = FindingKey(kind: finding.kind, masked: finding.masked, location: finding.location)
                 if let existing = indexByKey[key] {
                     if finding.confidence == .high { findings[existing].confidence = .high }
