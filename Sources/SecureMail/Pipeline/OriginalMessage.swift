@@ -40,9 +40,15 @@ final class OriginalMessage {
     }
 
     private static func spill(_ bytes: borrowing [UInt8], into directory: String, logger: Logger) -> Int32? {
-        var template = Array("\(directory)/.securemail-spill-XXXXXX".utf8CString)
-        // Close-on-exec: a sendmail started for a delivery must not inherit the descriptor.
-        let descriptor = template.withUnsafeMutableBufferPointer { securemail_mkstemp_cloexec($0.baseAddress!) }
+        var template: [CChar] = []
+        func createFile() -> Int32 {
+            template = Array("\(directory)/.securemail-spill-XXXXXX".utf8CString)
+            // Close-on-exec: a sendmail started for a delivery must not inherit the descriptor.
+            return template.withUnsafeMutableBufferPointer { securemail_mkstemp_cloexec($0.baseAddress!) }
+        }
+        var descriptor = createFile()
+        // A gateway on PostgreSQL has no SQLite database to create the state directory for it.
+        if descriptor < 0, errno == ENOENT, mkdir(directory, 0o700) == 0 { descriptor = createFile() }
         guard descriptor >= 0 else {
             logger.warning(
                 "a large message is held in memory twice: no spill file can be created",

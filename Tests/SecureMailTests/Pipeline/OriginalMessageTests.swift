@@ -32,7 +32,17 @@ import Testing
     @Test func withoutAWritableDirectoryTheBytesStayInMemory() throws {
         let folder = try TemporaryFolder("spill")
         let input = LargeMessageTests.pseudoRandomBytes(OriginalMessage.spillThreshold + 1, seed: 12)
-        let original = OriginalMessage(input, spillDirectory: folder.path("missing"), logger: Self.logger)
+        let original = OriginalMessage(input, spillDirectory: folder.path("missing/state"), logger: Self.logger)
+        #expect(try original.bytes() == input)
+        #expect(try original.bytes() == input)
+        #expect(!FileManager.default.fileExists(atPath: folder.path("missing")))
+    }
+
+    @Test func aMissingStateDirectoryIsCreatedForTheSpillFile() throws {
+        let folder = try TemporaryFolder("spill")
+        let input = LargeMessageTests.pseudoRandomBytes(OriginalMessage.spillThreshold + 1, seed: 13)
+        let original = OriginalMessage(input, spillDirectory: folder.path("state"), logger: Self.logger)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("state")).isEmpty)
         #expect(try original.bytes() == input)
         #expect(try original.bytes() == input)
     }
