@@ -74,9 +74,11 @@ public struct Keyring: Sendable {
     }
 
     private static func readable(_ path: String, what: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(source: path, key: "", problem: "cannot read the \(what); check the path and its permissions")
+        do {
+            return try FileInput.readAll(path: path)
+        } catch {
+            throw ConfigurationError(
+                source: path, key: "", problem: "cannot read the \(what) (\(error.systemMessage)); check the path and its permissions")
         }
-        return [UInt8](data)
     }
 }
