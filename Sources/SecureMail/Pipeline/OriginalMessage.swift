@@ -77,22 +77,17 @@ final class OriginalMessage {
     }
 
     private static func read(_ count: Int, from descriptor: Int32) throws -> [UInt8] {
-        var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            while initialized < count {
-                let result = pread(descriptor, buffer.baseAddress! + initialized, count - initialized, off_t(initialized))
-                if result < 0, errno == EINTR { continue }
-                guard result > 0 else {
-                    failure = result < 0 ? errno : EIO
-                    return
-                }
-                initialized += result
-            }
+        let bytes: [UInt8]
+        do throws(FileInputError) {
+            guard lseek(descriptor, 0, SEEK_SET) == 0 else { throw FileInputError.failed(errno: errno) }
+            bytes = try FileInput.readAll(from: descriptor)
+        } catch {
+            throw TransientProcessingError(
+                description: "the spilled copy of the message cannot be read back (\(error.systemMessage)); the MTA keeps the message and retries")
         }
         guard bytes.count == count else {
             throw TransientProcessingError(
-                description: "the spilled copy of the message cannot be read back (\(String(cString: strerror(failure)))); the MTA keeps the message and retries")
+                description: "the spilled copy of the message has \(bytes.count) bytes, not \(count); the MTA keeps the message and retries")
         }
         return bytes
     }
