@@ -107,7 +107,5 @@ func writeOutput(_ bytes: [UInt8], to path: String) throws {
 
 /// Stable, readable JSON for reports.
 func encodeJSON<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return [UInt8](try encoder.encode(value)) + [0x0A]
+    try ReportJSON.encode(value) + [0x0A]
 }
