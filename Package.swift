@@ -37,12 +37,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("z")]
         ),
         .target(name: "CPosix", cSettings: cSanitizers),
+        .target(name: "CTextScan", cSettings: cSanitizers),
         .target(
             name: "SecureMail",
             dependencies: [
                 "COpenSSL",
                 "CZlib",
                 "CPosix",
+                "CTextScan",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "SQLKit", package: "sql-kit"),

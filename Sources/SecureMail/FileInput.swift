@@ -67,3 +67,57 @@ public enum FileInput {
         return try readAll(from: descriptor, limit: limit)
     }
 }
+
+/// A file opened for reading at any offset, by several threads at once (`pread`), for input
+/// too large to read whole: `scan` of a log or an export.
+public final class PositionalFile: Sendable {
+    /// The size when the file was opened; what is appended later is not read.
+    public let size: Int
+    /// False for a pipe, a terminal or a device, which cannot be read at an offset.
+    public let isRegularFile: Bool
+    private let descriptor: Int32
+
+    /// Opens the file at `path` for reading.
+    /// - Throws: ``FileInputError/failed(errno:)`` when it cannot be opened.
+    public init(path: String) throws(FileInputError) {
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .failed(errno: errno) }
+        var status = stat()
+        isRegularFile = fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        size = isRegularFile ? Int(status.st_size) : 0
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the file.
+    /// - Throws: ``FileInputError/failed(errno:)`` when the system refuses the read.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(FileInputError) -> Int {
+        while true {
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return count }
+            if errno != EINTR { throw .failed(errno: errno) }
+        }
+    }
+
+    /// The first `count` bytes, or fewer when the file is shorter.
+    /// - Throws: ``FileInputError/failed(errno:)`` when the system refuses the read.
+    public func prefix(_ count: Int) throws(FileInputError) -> [UInt8] {
+        var failure: FileInputError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            while initialized < count {
+                do throws(FileInputError) {
+                    let read = try read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[initialized...]), at: initialized)
+                    guard read > 0 else { return }
+                    initialized += read
+                } catch {
+                    failure = error
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+}

@@ -31,8 +31,8 @@ struct Scan: ParsableCommand {
     func run() throws {
         do {
             if configurationOptions.config != nil { _ = try configurationOptions.load() }
-            let bytes = try readInput(file)
-            let report = ScanReport.make(bytes, detectors: detectors)
+            let report = try ScanReport.identifiersInLargeTextFile(file, detectors: detectors)
+                ?? ScanReport.make(readInput(file), detectors: detectors)
             try writeOutput(json ? encodeJSON(report) : Array(report.text.utf8), to: "-")
         } catch {
             throw OperatorError.report(error)
@@ -50,8 +50,16 @@ struct ScanReport: Encodable {
 
     static func make(_ bytes: [UInt8], detectors: SensitiveDataScanner.Detectors = .all) -> ScanReport {
         guard MessageTextExtractor.looksLikeMessage(bytes) else {
+            let identifiers = detectors == .identifiers ? try? SensitiveContentScan.scanIdentifiers(
+                plainTextOfSize: bytes.count, threads: ProcessInfo.processInfo.activeProcessorCount,
+                read: { buffer, offset in
+                    let count = min(buffer.count, bytes.count - offset)
+                    bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
+                    return count
+                }) : nil
             return ScanReport(
-                messageId: nil, subject: nil, result: SensitiveContentScan.scan(plainText: UndeclaredText.decode(bytes), detectors: detectors))
+                messageId: nil, subject: nil,
+                result: identifiers ?? SensitiveContentScan.scan(plainText: UndeclaredText.decode(bytes), detectors: detectors))
         }
         do {
             let message = try MIMEParser.parse(bytes)
@@ -63,6 +71,28 @@ struct ScanReport: Encodable {
                 result: SensitiveContentScan.scan(message, detectors: detectors))
         } catch {
             return ScanReport(messageId: nil, subject: nil, result: ContentScanResult(findings: [], unreadable: [UnreadableContent(location: "message", reason: "\(error)")]))
+        }
+    }
+
+    /// The report of `scan --detectors identifiers` for a regular file of plain UTF-8 text, read
+    /// piece by piece on every core in memory that does not grow with it (a log or an export of
+    /// gigabytes); nil for anything else (a message, a pipe, other detectors, text that is not
+    /// UTF-8), which ``make(_:detectors:)`` reads whole.
+    static func identifiersInLargeTextFile(_ path: String, detectors: SensitiveDataScanner.Detectors) throws -> ScanReport? {
+        guard detectors == .identifiers, path != "-" else { return nil }
+        do {
+            let input = try PositionalFile(path: path)
+            guard input.isRegularFile, !MessageTextExtractor.looksLikeMessage(try input.prefix(MessageTextExtractor.headerProbeBytes)) else {
+                return nil
+            }
+            let result = try SensitiveContentScan.scanIdentifiers(
+                plainTextOfSize: input.size, threads: ProcessInfo.processInfo.activeProcessorCount,
+                read: { buffer, offset in try input.read(into: buffer, at: offset) })
+            return result.map { ScanReport(messageId: nil, subject: nil, result: $0) }
+        } catch let error as FileInputError {
+            throw OperatorError(code: .noInput, message: "cannot read \(path): \(error.systemMessage); check the path and its permissions")
+        } catch {
+            throw OperatorError(code: .noInput, message: "cannot scan \(path): \(error); scan it again when it no longer changes")
         }
     }
 

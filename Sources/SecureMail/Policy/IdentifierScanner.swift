@@ -1,7 +1,7 @@
 /// Finds Danish, Swedish and Norwegian identity numbers in text in one pass over its
 /// UTF-8 bytes, validating each candidate (DESIGN.md §5).
 ///
-/// The pass skips to the next ASCII digit eight bytes at a time; only around a digit run
+/// The pass skips to the next ASCII digit sixteen bytes at a time; only around a digit run
 /// is the text decoded into Unicode scalars (`PhraseWindow`: the 49 scalars before it, for
 /// the cue words, and the phrase itself), and the rules below run on that window.
 ///
@@ -32,20 +32,48 @@
 /// - NO fødselsnummer (also `DDMMYY IIIKK`): both control digits and the date must hold;
 ///   high with an identity cue, medium otherwise.
 struct IdentifierScanner {
-    /// Valid UTF-8 (a `String`'s storage).
+    /// The text: valid UTF-8 (a `String`'s storage), or for ``findings(location:numbersIn:validatingUTF8:)``
+    /// a piece of a larger text with the bytes around the numbers it looks at.
     let text: UnsafeBufferPointer<UInt8>
 
     /// Every validated identifier in the text, in order of appearance; offsets in scalars.
     func findings(location: String) -> [Finding] {
+        findings(location: location, numbersIn: 0..<text.count, validatingUTF8: false)?.findings ?? []
+    }
+
+    /// The validated identifiers whose numbers start in `range`, with offsets in scalars from
+    /// its start, and the number of scalars in `range`; nil when `validatingUTF8` and the range
+    /// is not well-formed UTF-8.
+    ///
+    /// Scanning a large text piece by piece gives the same findings as scanning it whole when
+    /// each piece starts and ends between two scalars that are not digits (no number phrase
+    /// crosses such a point), starts at least 49 scalars after the text before it in `text`
+    /// (the cue words) or at the text's start, and `text` holds at least 16 bytes after it or
+    /// ends where the whole text does. The bytes after `range` are never taken for more than
+    /// they are: the decoder yields U+FFFD for a malformed sequence.
+    func findings(location: String, numbersIn range: Range<Int>, validatingUTF8: Bool) -> (findings: [Finding], scalars: Int)? {
         var found: [Finding] = []
-        var offsets = ScalarOffsets(text)
+        var offsets = ScalarOffsets(text, from: range.lowerBound)
         var window = PhraseWindow()
-        var position = 0
-        while let digit = UTF8Scanning.firstDigit(in: text, from: position) {
+        var position = range.lowerBound
+        while true {
+            let digit: Int
+            if validatingUTF8 {
+                // One pass validates, counts and finds the digit; the count goes on from where the
+                // last phrase ended.
+                var scalars = 0
+                _ = offsets.scalars(before: position)
+                digit = UTF8Scanning.nextDigitValidating(in: text, from: position, to: range.upperBound, scalars: &scalars)
+                offsets.advance(to: digit, over: scalars)
+            } else {
+                digit = UTF8Scanning.nextDigit(in: text, from: position, to: range.upperBound)
+            }
+            guard digit < range.upperBound else { break }
+            guard text[digit] &- 0x30 < 10 else { return nil }
             // Every identifier shape has at least ten digits in one unit: a shorter phrase (a
             // date, an amount, a phone number in groups) is passed over without decoding it.
             let (end, digits) = phraseExtent(from: digit)
-            guard digits >= 10 else {
+            guard digits >= 10, !isBareTenDigitsNoValidatorAccepts(digit..<end) else {
                 position = end
                 continue
             }
@@ -61,7 +89,21 @@ struct IdentifierScanner {
                 found.append(finding)
             }
         }
-        return found
+        return (found, offsets.scalars(before: range.upperBound))
+    }
+
+    /// True for a phrase of ten digits and nothing else that no validator accepts. Most long
+    /// numbers in text are of this kind (policy, customer and phone numbers), and `evaluate`
+    /// would reject the phrase's one unit at its first check, after decoding the window around
+    /// it: this is that check on the bytes.
+    private func isBareTenDigitsNoValidatorAccepts(_ phrase: Range<Int>) -> Bool {
+        guard phrase.count == 10 else { return false }
+        // DDMMYY (CPR) and YYMMDD (personnummer) alike: no validator takes a number whose third
+        // and fourth digits are no month, and this needs no array of its digits.
+        let month = Int(text[phrase.lowerBound + 2] &- 0x30) * 10 + Int(text[phrase.lowerBound + 3] &- 0x30)
+        guard BirthDate.isMonth(month) else { return true }
+        let values = phrase.map { Int(text[$0] &- 0x30) }
+        return !PhraseWindow.passesAValidator(values, lengths: [10], joiner: nil)
     }
 
     /// Where the number phrase starting at byte `digit` ends (as `PhraseWindow.readPhrase`
@@ -283,7 +325,8 @@ struct PhraseWindow {
         // The checks below all fail for a number no validator accepts, whatever its context:
         // reading the context (decoding the text before it) only for numbers that pass one
         // gives the same result at a fraction of the cost.
-        guard passesAValidator(unit, lengths: lengths, joiner: joiner) else { return nil }
+        let values = digits(of: unit)
+        guard Self.passesAValidator(values, lengths: lengths, joiner: joiner) else { return nil }
         let context = self.context(before: start)
         if case .otherNumber = context { return nil }
         var cueCountry: Country?
@@ -292,7 +335,6 @@ struct PhraseWindow {
             hasIdentityCue = true
             cueCountry = country
         }
-        let values = digits(of: unit)
         let prefix = values.prefix(lengths.first ?? 0).map(String.init).joined()
 
         switch lengths {
@@ -345,9 +387,9 @@ struct PhraseWindow {
         }
     }
 
-    /// True when the validator `evaluate` applies to the unit's shape accepts its digits.
-    private func passesAValidator(_ unit: Unit, lengths: [Int], joiner: Unicode.Scalar?) -> Bool {
-        let values = digits(of: unit)
+    /// True when the validator `evaluate` applies to a unit of digit groups of `lengths`
+    /// (joined by `joiner`) accepts its digits.
+    static func passesAValidator(_ values: [Int], lengths: [Int], joiner: Unicode.Scalar?) -> Bool {
         switch lengths {
         case [6, 4], [10]:
             let centenarian = joiner == "+"
@@ -366,6 +408,7 @@ struct PhraseWindow {
     /// scalars in the text (decoded here: the window itself starts just before the phrase).
     private func context(before start: Int) -> Context {
         var preceding: [Unicode.Scalar] = []
+        preceding.reserveCapacity(Self.contextWindow + 1)
         var position = byteOffsets[start]
         while position > 0, preceding.count <= Self.contextWindow {
             position = UTF8Scanning.previousScalarStart(text, before: position)

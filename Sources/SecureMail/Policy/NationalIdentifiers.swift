@@ -16,8 +16,14 @@ public struct BirthDate: Sendable, Codable, Hashable {
 
     /// True when the date exists (29 February only in leap years).
     public var isValid: Bool {
-        guard (1...12).contains(month), day >= 1 else { return false }
+        guard Self.isMonth(month), day >= 1 else { return false }
         return day <= Self.daysIn(month: month, leapYear: Self.isLeap(year))
+    }
+
+    /// True for 1 to 12. Every identifier's date has its month in the same two digits (the
+    /// third and fourth of DDMMYY and YYMMDD alike), so this alone rejects most long numbers.
+    static func isMonth(_ month: Int) -> Bool {
+        (1...12).contains(month)
     }
 
     static func isLeap(_ year: Int) -> Bool {
@@ -134,7 +140,7 @@ public enum SwedishPersonnummer {
         var day = d[4] * 10 + d[5]
         let coordination = day > 60
         if coordination { day -= 60 }
-        guard (1...12).contains(month), day >= 1 else { return nil }
+        guard BirthDate.isMonth(month), day >= 1 else { return nil }
         let leap: Bool
         if let fullYear {
             leap = BirthDate.isLeap(fullYear)

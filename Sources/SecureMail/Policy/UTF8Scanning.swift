@@ -1,17 +1,21 @@
-/// Helpers for detectors that read text as UTF-8 bytes (a Swift `String`'s own storage)
-/// instead of building an array of Unicode scalars: the DLP scan runs on every outbound
-/// message and every attachment's text, so it must cost a few instructions per byte.
+import CTextScan
+
+/// Helpers for detectors that read text as UTF-8 bytes (a Swift `String`'s own storage, or a
+/// piece of a file being scanned) instead of building an array of Unicode scalars: the DLP
+/// scan runs on every outbound message and every attachment's text, so it must cost a few
+/// instructions per byte.
 ///
-/// The bytes are valid UTF-8 (they come from a `String`); the decoder still never reads past
-/// the end and yields U+FFFD for a truncated sequence, so a caller's mistake cannot crash.
+/// The decoder never reads past the end and yields U+FFFD for a byte that does not start a
+/// well-formed sequence, so bytes not yet validated (the look-ahead of a piece of a file) can
+/// neither crash it nor pass for a scalar.
 enum UTF8Scanning {
     /// The scalar that starts at `index` and the index of the byte after it.
     @inline(__always)
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (scalar: Unicode.Scalar, next: Int) {
         let lead = bytes[index]
         if lead < 0x80 { return (Unicode.Scalar(lead), index + 1) }
-        let length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-        guard index + length <= bytes.count else { return ("\u{FFFD}", bytes.count) }
+        let length = securemail_utf8_sequence_length(bytes.baseAddress, bytes.count, index)
+        guard length > 1 else { return ("\u{FFFD}", index + 1) }
         var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
         for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
         return (Unicode.Scalar(value) ?? "\u{FFFD}", index + length)
@@ -25,24 +29,30 @@ enum UTF8Scanning {
         return position
     }
 
-    /// The index of the first ASCII digit at or after `start`, or nil. Eight bytes at a time:
-    /// most text has long stretches without digits.
-    static func firstDigit(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
-        let count = bytes.count
-        var index = start
-        let raw = UnsafeRawPointer(base)
-        while index + 8 <= count {
-            // Bytes minus "0" below 10 are digits; the classic "has a byte less than n" test.
-            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ 0x3030_3030_3030_3030
-            if (word &- 0x0A0A_0A0A_0A0A_0A0A) & ~word & 0x8080_8080_8080_8080 != 0 { break }
-            index += 8
-        }
-        while index < count {
-            if bytes[index] &- 0x30 < 10 { return index }
-            index += 1
-        }
-        return nil
+    /// Makes the digit scans use blocks of 8 bytes (level 0), SSE2's 16 (1) or AVX2's 32 (2), or
+    /// the widest the processor has when it has less or `level` is negative; returns the level
+    /// in use. For tests, which compare the levels, and benchmarks.
+    @discardableResult
+    static func useBlockScanLevel(_ level: Int) -> Int {
+        Int(securemail_text_scan_use_level(Int32(level)))
+    }
+
+    /// The index of the first ASCII digit in `bytes[start..<end]`, or `end`. A block of bytes at
+    /// a time: most text has long stretches without digits.
+    @inline(__always)
+    static func nextDigit(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        securemail_next_digit(bytes.baseAddress, end, start)
+    }
+
+    /// ``nextDigit(in:from:to:)`` for bytes not yet known to be UTF-8: it also stops at the
+    /// first byte that does not start a well-formed sequence (the caller checks which it got),
+    /// and adds the number of scalars it passed over to `scalars`.
+    @inline(__always)
+    static func nextDigitValidating(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, scalars: inout Int) -> Int {
+        var passed = 0
+        let index = securemail_next_digit_validating(bytes.baseAddress, end, start, &passed)
+        scalars += passed
+        return index
     }
 }
 
@@ -53,31 +63,24 @@ struct ScalarOffsets {
     private var byteOffset = 0
     private var scalarOffset = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Counting from byte `start` (a scalar boundary): offsets are then relative to it.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) {
         self.bytes = bytes
+        byteOffset = start
+    }
+
+    /// Moves on to byte `offset` from the last one asked, over `scalars` scalars counted elsewhere.
+    mutating func advance(to offset: Int, over scalars: Int) {
+        byteOffset = offset
+        scalarOffset += scalars
     }
 
     /// The number of scalars before byte `offset` (at a scalar boundary, not below the last one asked).
     mutating func scalars(before offset: Int) -> Int {
         let end = min(max(offset, byteOffset), bytes.count)
-        var index = byteOffset
-        var continuations = 0
         if let base = bytes.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            // Continuation bytes are 10xxxxxx: bit 7 set and bit 6 clear; eight at a time.
-            while index + 8 <= end {
-                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                // One bit per continuation byte, moved to bit 0 of its byte, summed by a multiply.
-                let bits = (word & ~(word << 1) & 0x8080_8080_8080_8080) >> 7
-                continuations += Int(truncatingIfNeeded: (bits &* 0x0101_0101_0101_0101) >> 56)
-                index += 8
-            }
+            scalarOffset += securemail_utf8_count_scalars(base + byteOffset, end - byteOffset)
         }
-        while index < end {
-            if bytes[index] & 0xC0 == 0x80 { continuations += 1 }
-            index += 1
-        }
-        scalarOffset += end - byteOffset - continuations
         byteOffset = end
         return scalarOffset
     }

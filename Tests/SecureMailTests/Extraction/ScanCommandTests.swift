@@ -109,6 +109,34 @@ import Testing
         }
     }
 
+    /// A plain text of several megabytes (a log, an export) is scanned in pieces on every core:
+    /// the report is byte for byte the one of the whole text scanned at once. A file that is not
+    /// UTF-8 is read as Windows-1252 instead, as before.
+    @Test func largeTextFileScannedInPiecesGivesTheWholeTextsReport() throws {
+        var generator = DetectorEquivalenceTests.Generator(state: 31)
+        var text = ""
+        while text.utf8.count < 3_000_000 {
+            text += DetectorEquivalenceTests.text(&generator) + " cpr " + DetectorEquivalenceTests.validCPR(&generator) + "\n"
+        }
+        let folder = try TemporaryFolder("scan")
+        let path = try folder.write("export.txt", Array(text.utf8))
+        let run = try Relay.run(["scan", path, "--detectors", "identifiers", "--json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        expectNothingClear(run)
+        let whole = SensitiveContentScan.scan(plainText: text, detectors: .identifiers)
+        #expect(whole.findings.count > 1000)
+        #expect(try Relay.json(run)["dlp"] as? [String: Any] != nil)
+        let expected = try ReportJSON.encode(["dlp": DLPReport(findings: whole.findings)]).dropLast(2)
+        #expect(run.standardOutput.starts(with: expected), "the findings differ from the whole text's")
+
+        let latin1 = Array("Kundens cpr-nr. er 010190-1009, f".utf8) + [0xF8] + Array("dt i ".utf8) + [0xC5] + Array("rhus.\n".utf8)
+        let latin1Path = try folder.write("latin1.txt", latin1)
+        let latin1Run = try Relay.run(["scan", latin1Path, "--detectors", "identifiers", "--json"])
+        #expect(latin1Run.status == 0, "\(latin1Run.standardError)")
+        let findings = try #require((try Relay.json(latin1Run)["dlp"] as? [String: Any])?["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["masked"] as? String } == ["010190-XXXX"])
+    }
+
     @Test func cleanTextIsNotSensitive() throws {
         let folder = try TemporaryFolder("scan")
         let path = try folder.write("clean.txt", Array("Tak for din henvendelse. Vi behandler helbredsoplysninger fortroligt.\n".utf8))

@@ -213,7 +213,7 @@ import Testing
             }
             let start = generator.below(length + 1)
             let expected = bytes[start...].firstIndex { (0x30...0x39).contains($0) }
-            #expect(bytes.withUnsafeBufferPointer { UTF8Scanning.firstDigit(in: $0, from: start) } == expected)
+            #expect(bytes.withUnsafeBufferPointer { UTF8Scanning.nextDigit(in: $0, from: start, to: length) } == expected ?? length)
         }
     }
 }

@@ -43,6 +43,9 @@ public struct MessageTextExtractor: Sendable {
         return walk.result
     }
 
+    /// How much of the start of a file ``looksLikeMessage(_:)`` reads.
+    public static let headerProbeBytes = 256 * 1024
+
     /// Whether `bytes` start with an RFC 5322 header (an mbox `From ` line may come first):
     /// header fields up to the first empty line, at least one of them one that messages carry
     /// (From, To, Subject, Date, Message-ID, MIME-Version, Content-Type, Received ...).
@@ -55,7 +58,7 @@ public struct MessageTextExtractor: Sendable {
         var sawMessageField = false
         var lineStart = 0
         var lineNumber = 0
-        let end = min(bytes.count, 256 * 1024)
+        let end = min(bytes.count, headerProbeBytes)
         while lineStart < end {
             let lineEnd = bytes[lineStart..<end].firstIndex(of: 0x0A) ?? end
             var line = bytes[lineStart..<lineEnd]

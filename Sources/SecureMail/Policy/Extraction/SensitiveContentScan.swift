@@ -41,20 +41,30 @@ public enum SensitiveContentScan {
 
     /// Findings in text already extracted.
     public static func scan(_ extraction: MessageExtraction, detectors: SensitiveDataScanner.Detectors = .all) -> ContentScanResult {
-        var findings: [Finding] = []
-        var indexByKey: [FindingKey: Int] = [:]
+        var findings = DistinctFindings()
         for segment in extraction.texts {
-            for finding in SensitiveDataScanner.scan(segment.text, location: segment.location, detectors: detectors) {
-                let key = FindingKey(kind: finding.kind, masked: finding.masked, location: finding.location)
-                if let existing = indexByKey[key] {
-                    if finding.confidence == .high { findings[existing].confidence = .high }
-                } else {
-                    indexByKey[key] = findings.count
-                    findings.append(finding)
-                }
-            }
+            findings.add(SensitiveDataScanner.scan(segment.text, location: segment.location, detectors: detectors))
         }
-        return ContentScanResult(findings: findings, unreadable: extraction.unreadable)
+        return ContentScanResult(findings: findings.list, unreadable: extraction.unreadable)
+    }
+
+    /// The national identity numbers in a plain text of `size` bytes too large to hold at once
+    /// (`scan --detectors identifiers` of a log or an export), which `read` gives piece by piece:
+    /// it fills the buffer with the bytes at the offset and returns how many it wrote, fewer
+    /// only at the end of the text. Memory stays the same whatever the size; the pieces are
+    /// scanned on `threads` threads. The findings are those of
+    /// ``scan(plainText:location:detectors:)`` with ``SensitiveDataScanner/Detectors/identifiers``.
+    /// - Returns: nil when the text is not UTF-8: decode it whole with ``UndeclaredText`` instead.
+    /// - Throws: what `read` throws, or an error that says the text ended before `size` bytes.
+    public static func scanIdentifiers(
+        plainTextOfSize size: Int, location: String = "body", threads: Int,
+        read: @escaping @Sendable (_ buffer: UnsafeMutableRawBufferPointer, _ offset: Int) throws -> Int
+    ) throws -> ContentScanResult? {
+        let scan = LargeTextIdentifierScan(size: size, location: location, read: read)
+        guard let found = try scan.findings(threads: threads) else { return nil }
+        var findings = DistinctFindings()
+        findings.add(found)
+        return ContentScanResult(findings: findings.list, unreadable: [])
     }
 
     /// `text` with the serial part of every national identity number replaced by `X`, as in
@@ -122,9 +132,30 @@ public enum SensitiveContentScan {
         return String(view)
     }
 
-    private struct FindingKey: Hashable {
-        var kind: FindingKind
-        var masked: String
-        var location: String
+    /// Findings with each identifier listed once per location, at its first place and with
+    /// the highest confidence it was found with (the text and the HTML alternative of a mail
+    /// usually say the same).
+    private struct DistinctFindings {
+        private(set) var list: [Finding] = []
+        private var indexByKey: [FindingKey: Int] = [:]
+
+        private struct FindingKey: Hashable {
+            var kind: FindingKind
+            var masked: String
+            var location: String
+        }
+
+        mutating func add(_ findings: [Finding]) {
+            indexByKey.reserveCapacity(list.count + findings.count)
+            for finding in findings {
+                let key = FindingKey(kind: finding.kind, masked: finding.masked, location: finding.location)
+                if let existing = indexByKey[key] {
+                    if finding.confidence == .high { list[existing].confidence = .high }
+                } else {
+                    indexByKey[key] = list.count
+                    list.append(finding)
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,251 @@
+#include "CTextScan.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+enum { LEVEL_PORTABLE = 0, LEVEL_SSE2 = 1, LEVEL_AVX2 = 2 };
+
+/// The level in use: -1 until the first scan asks the processor.
+static int active_level = -1;
+
+static int supported_level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? LEVEL_AVX2 : LEVEL_SSE2;
+#else
+    return LEVEL_PORTABLE;
+#endif
+}
+
+int securemail_text_scan_use_level(int level) {
+    int supported = supported_level();
+    int chosen = level < 0 || level > supported ? supported : level;
+    __atomic_store_n(&active_level, chosen, __ATOMIC_RELAXED);
+    return chosen;
+}
+
+static inline int current_level(void) {
+    int level = __atomic_load_n(&active_level, __ATOMIC_RELAXED);
+    return level >= 0 ? level : securemail_text_scan_use_level(-1);
+}
+
+static inline int is_ascii_digit(uint8_t byte) {
+    return (uint8_t)(byte - '0') < 10;
+}
+
+// The block scans below all use the same byte tests, on 8, 16 or 32 bytes at once:
+// - a digit: adding 0x50 maps '0'...'9' to 0x80...0x89, the only bytes then below -118 as signed;
+// - a lead of a two-byte sequence, 0xC2...0xDF: adding 0x80 - 0xC2 maps them to -128...-99;
+// - a continuation byte: 10xxxxxx.
+// A block that holds nothing the caller must look at is passed over whole.
+
+/// Eight bytes at a time, on any processor: the index of the first word from `index` that holds
+/// a digit, or (with `stop_at_non_ascii`) a byte with the high bit set. Bytes with the high bit set
+/// may report a false digit, which the caller's byte loop then rejects.
+static inline size_t skip_plain_portable(const uint8_t *bytes, size_t count, size_t index, int stop_at_non_ascii) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint64_t high_bits = stop_at_non_ascii ? highs : 0;
+    while (index + 8 <= count) {
+        uint64_t word;
+        memcpy(&word, bytes + index, 8);
+        uint64_t shifted = word ^ (ones * '0');
+        if ((((shifted - ones * 10) & ~shifted) | (word & high_bits)) & highs) break;
+        index += 8;
+    }
+    return index;
+}
+
+#if defined(__x86_64__)
+static inline size_t skip_digitless_sse2(const uint8_t *bytes, size_t count, size_t index) {
+    const __m128i shift = _mm_set1_epi8((char)0x50);
+    const __m128i digit_limit = _mm_set1_epi8((char)-118);
+    while (index + 16 <= count) {
+        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+        unsigned digits = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(block, shift), digit_limit));
+        if (digits) return index + (size_t)__builtin_ctz(digits);
+        index += 16;
+    }
+    return index;
+}
+
+__attribute__((target("avx2")))
+static size_t skip_digitless_avx2(const uint8_t *bytes, size_t count, size_t index) {
+    const __m256i shift = _mm256_set1_epi8((char)0x50);
+    const __m256i digit_limit = _mm256_set1_epi8((char)-118);
+    while (index + 32 <= count) {
+        __m256i block = _mm256_loadu_si256((const __m256i *)(bytes + index));
+        unsigned digits = (unsigned)_mm256_movemask_epi8(_mm256_cmpgt_epi8(digit_limit, _mm256_add_epi8(block, shift)));
+        if (digits) return index + (size_t)__builtin_ctz(digits);
+        index += 32;
+    }
+    return index;
+}
+
+/// Passes over the blocks of sixteen bytes from `index` whose bytes are ASCII without digits or
+/// well-formed two-byte sequences (Latin letters such as æ, ø, å, ä, ö: most of what is not
+/// ASCII in Nordic text), adding their scalars to `*scalars`. Returns the index of the first
+/// digit; in a block that holds anything else (a longer sequence, a malformed one), of its first
+/// digit or byte that is not ASCII; else of the first byte after the last whole block.
+static inline size_t skip_two_byte_sse2(const uint8_t *bytes, size_t count, size_t index, size_t *scalars) {
+    const __m128i shift = _mm_set1_epi8((char)0x50);
+    const __m128i digit_limit = _mm_set1_epi8((char)-118);
+    const __m128i lead_shift = _mm_set1_epi8((char)(0x80 - 0xC2));
+    const __m128i lead_limit = _mm_set1_epi8((char)(-128 + 0x1E));
+    const __m128i continuation_bits = _mm_set1_epi8((char)0xC0);
+    const __m128i continuation_value = _mm_set1_epi8((char)0x80);
+    // 1 when the last byte of the previous block was a lead: its continuation opens this block.
+    unsigned carry = 0;
+    while (index + 16 <= count) {
+        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+        unsigned digits = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(block, shift), digit_limit));
+        unsigned high = (unsigned)_mm_movemask_epi8(block);
+        unsigned leads = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(block, lead_shift), lead_limit));
+        unsigned continuations = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_and_si128(block, continuation_bits), continuation_value));
+        // Every byte that is not ASCII is a lead or the continuation right after one. Without
+        // branches, and always a whole block on, so that the next load waits for nothing: text
+        // with a letter outside ASCII every few words would otherwise mispredict or stall.
+        unsigned expected = ((leads << 1) | carry) & 0xFFFFu;
+        unsigned malformed = (high ^ (leads | expected)) | (continuations ^ expected);
+        if (malformed | digits) {
+            // A lead just before this block goes back to the caller's decoder with what follows
+            // (and is counted there).
+            if (carry) {
+                *scalars -= 1;
+                return index - 1;
+            }
+            unsigned stop = (unsigned)__builtin_ctz(malformed ? (high | digits) : digits);
+            *scalars += stop - (unsigned)__builtin_popcount(continuations & ((1u << stop) - 1));
+            return index + stop;
+        }
+        *scalars += 16 - (unsigned)__builtin_popcount(continuations);
+        carry = leads >> 15;
+        index += 16;
+    }
+    if (carry) {
+        *scalars -= 1;
+        return index - 1;
+    }
+    return index;
+}
+
+/// `skip_two_byte_sse2` on 32 bytes at a time.
+__attribute__((target("avx2,popcnt")))
+static size_t skip_two_byte_avx2(const uint8_t *bytes, size_t count, size_t index, size_t *scalars) {
+    const __m256i shift = _mm256_set1_epi8((char)0x50);
+    const __m256i digit_limit = _mm256_set1_epi8((char)-118);
+    const __m256i lead_shift = _mm256_set1_epi8((char)(0x80 - 0xC2));
+    const __m256i lead_limit = _mm256_set1_epi8((char)(-128 + 0x1E));
+    const __m256i continuation_bits = _mm256_set1_epi8((char)0xC0);
+    const __m256i continuation_value = _mm256_set1_epi8((char)0x80);
+    uint32_t carry = 0;
+    while (index + 32 <= count) {
+        __m256i block = _mm256_loadu_si256((const __m256i *)(bytes + index));
+        uint32_t digits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(digit_limit, _mm256_add_epi8(block, shift)));
+        uint32_t high = (uint32_t)_mm256_movemask_epi8(block);
+        uint32_t leads = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(lead_limit, _mm256_add_epi8(block, lead_shift)));
+        uint32_t continuations = (uint32_t)_mm256_movemask_epi8(
+            _mm256_cmpeq_epi8(_mm256_and_si256(block, continuation_bits), continuation_value));
+        uint32_t expected = (leads << 1) | carry;
+        uint32_t malformed = (high ^ (leads | expected)) | (continuations ^ expected);
+        if (malformed | digits) {
+            if (carry) {
+                *scalars -= 1;
+                return index - 1;
+            }
+            unsigned stop = (unsigned)__builtin_ctz(malformed ? (high | digits) : digits);
+            *scalars += stop - (unsigned)__builtin_popcount(continuations & ((1u << stop) - 1));
+            return index + stop;
+        }
+        *scalars += 32 - (unsigned)__builtin_popcount(continuations);
+        carry = leads >> 31;
+        index += 32;
+    }
+    if (carry) {
+        *scalars -= 1;
+        return index - 1;
+    }
+    return index;
+}
+#endif
+
+size_t securemail_next_digit(const uint8_t *bytes, size_t count, size_t from) {
+    int level = current_level();
+    size_t index = from;
+    while (index < count) {
+#if defined(__x86_64__)
+        if (level == LEVEL_AVX2) {
+            index = skip_digitless_avx2(bytes, count, index);
+        } else if (level == LEVEL_SSE2) {
+            index = skip_digitless_sse2(bytes, count, index);
+        } else {
+            index = skip_plain_portable(bytes, count, index, 0);
+        }
+#else
+        (void)level;
+        index = skip_plain_portable(bytes, count, index, 0);
+#endif
+        // What no whole block covers (or the word the portable scan stopped at), byte by byte.
+        size_t stop = count - index > 32 ? index + 32 : count;
+        for (; index < stop; index++) {
+            if (is_ascii_digit(bytes[index])) return index;
+        }
+    }
+    return count;
+}
+
+size_t securemail_utf8_count_scalars(const uint8_t *bytes, size_t count) {
+    size_t index = 0, continuations = 0;
+#if defined(__x86_64__)
+    const __m128i continuation_bits = _mm_set1_epi8((char)0xC0);
+    const __m128i continuation_value = _mm_set1_epi8((char)0x80);
+    for (; index + 16 <= count; index += 16) {
+        __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(block, continuation_bits), continuation_value));
+        continuations += (size_t)__builtin_popcount(mask);
+    }
+#endif
+    for (; index < count; index++) {
+        continuations += (bytes[index] & 0xC0) == 0x80;
+    }
+    return count - continuations;
+}
+
+size_t securemail_next_digit_validating(const uint8_t *bytes, size_t count, size_t from, size_t *scalars) {
+    int level = current_level();
+    size_t index = from;
+    while (index < count) {
+#if defined(__x86_64__)
+        if (level == LEVEL_AVX2) {
+            index = skip_two_byte_avx2(bytes, count, index, scalars);
+        } else if (level == LEVEL_SSE2) {
+            index = skip_two_byte_sse2(bytes, count, index, scalars);
+        } else {
+            size_t skipped = skip_plain_portable(bytes, count, index, 1);
+            *scalars += skipped - index;
+            index = skipped;
+        }
+#else
+        (void)level;
+        size_t skipped = skip_plain_portable(bytes, count, index, 1);
+        *scalars += skipped - index;
+        index = skipped;
+#endif
+        if (index >= count) break;
+        uint8_t byte = bytes[index];
+        if (byte < 0x80) {
+            if (is_ascii_digit(byte)) return index;
+            index += 1;
+            *scalars += 1;
+            continue;
+        }
+        size_t length = securemail_utf8_sequence_length(bytes, count, index);
+        if (length == 0) return index;
+        index += length;
+        *scalars += 1;
+    }
+    return count;
+}
