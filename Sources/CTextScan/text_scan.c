@@ -84,11 +84,48 @@ static size_t skip_digitless_avx2(const uint8_t *bytes, size_t count, size_t ind
     return index;
 }
 
-/// Passes over the blocks of sixteen bytes from `index` whose bytes are ASCII without digits or
-/// well-formed two-byte sequences (Latin letters such as æ, ø, å, ä, ö: most of what is not
-/// ASCII in Nordic text), adding their scalars to `*scalars`. Returns the index of the first
-/// digit; in a block that holds anything else (a longer sequence, a malformed one), of its first
-/// digit or byte that is not ASCII; else of the first byte after the last whole block.
+/// One block of `width` bytes at `*index` for the two-byte scans below, given its masks (bit i
+/// for byte i): digits, bytes with the high bit set, leads of two-byte sequences (0xC2...0xDF),
+/// continuation bytes. Returns 1 when the scan stops, with `*index` where the caller goes on:
+/// the first digit; in a block that holds anything else (a longer sequence, a malformed one),
+/// its first digit or byte that is not ASCII. Else passes over the block, adding its scalars.
+///
+/// Every byte that is not ASCII must be a lead or the continuation right after one. This has no
+/// branches but the one that stops, and the caller always moves a whole block on, so that the
+/// next load waits for nothing: text with a letter outside ASCII every few words (æ, ø, å, ä,
+/// ö: most of what is not ASCII in Nordic text) would otherwise mispredict or stall.
+static inline int two_byte_block(uint32_t digits, uint32_t high, uint32_t leads, uint32_t continuations,
+                                 unsigned width, uint32_t *carry, size_t *index, size_t *scalars) {
+    uint32_t expected = (leads << 1) | *carry;
+    if (width < 32) expected &= (1u << width) - 1;
+    uint32_t malformed = (high ^ (leads | expected)) | (continuations ^ expected);
+    if (malformed | digits) {
+        // A lead just before this block goes back to the caller's decoder with what follows
+        // (and is counted there).
+        if (*carry) {
+            *scalars -= 1;
+            *index -= 1;
+            return 1;
+        }
+        unsigned stop = (unsigned)__builtin_ctz(malformed ? (high | digits) : digits);
+        *scalars += stop - (unsigned)__builtin_popcount(continuations & ((1u << stop) - 1));
+        *index += stop;
+        return 1;
+    }
+    *scalars += width - (unsigned)__builtin_popcount(continuations);
+    *carry = leads >> (width - 1);
+    *index += width;
+    return 0;
+}
+
+/// The end of a two-byte scan that ran out of whole blocks: a lead in the last byte goes back to the caller.
+static inline size_t two_byte_scan_end(size_t index, uint32_t carry, size_t *scalars) {
+    if (carry) *scalars -= 1;
+    return index - carry;
+}
+
+/// Passes over the blocks of sixteen bytes from `index` that `two_byte_block` passes over;
+/// returns where it stopped or the first byte after the last whole block.
 static inline size_t skip_two_byte_sse2(const uint8_t *bytes, size_t count, size_t index, size_t *scalars) {
     const __m128i shift = _mm_set1_epi8((char)0x50);
     const __m128i digit_limit = _mm_set1_epi8((char)-118);
@@ -96,40 +133,17 @@ static inline size_t skip_two_byte_sse2(const uint8_t *bytes, size_t count, size
     const __m128i lead_limit = _mm_set1_epi8((char)(-128 + 0x1E));
     const __m128i continuation_bits = _mm_set1_epi8((char)0xC0);
     const __m128i continuation_value = _mm_set1_epi8((char)0x80);
-    // 1 when the last byte of the previous block was a lead: its continuation opens this block.
-    unsigned carry = 0;
+    uint32_t carry = 0;
     while (index + 16 <= count) {
         __m128i block = _mm_loadu_si128((const __m128i *)(bytes + index));
-        unsigned digits = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(block, shift), digit_limit));
-        unsigned high = (unsigned)_mm_movemask_epi8(block);
-        unsigned leads = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(block, lead_shift), lead_limit));
-        unsigned continuations = (unsigned)_mm_movemask_epi8(
+        uint32_t digits = (uint32_t)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(block, shift), digit_limit));
+        uint32_t high = (uint32_t)_mm_movemask_epi8(block);
+        uint32_t leads = (uint32_t)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(block, lead_shift), lead_limit));
+        uint32_t continuations = (uint32_t)_mm_movemask_epi8(
             _mm_cmpeq_epi8(_mm_and_si128(block, continuation_bits), continuation_value));
-        // Every byte that is not ASCII is a lead or the continuation right after one. Without
-        // branches, and always a whole block on, so that the next load waits for nothing: text
-        // with a letter outside ASCII every few words would otherwise mispredict or stall.
-        unsigned expected = ((leads << 1) | carry) & 0xFFFFu;
-        unsigned malformed = (high ^ (leads | expected)) | (continuations ^ expected);
-        if (malformed | digits) {
-            // A lead just before this block goes back to the caller's decoder with what follows
-            // (and is counted there).
-            if (carry) {
-                *scalars -= 1;
-                return index - 1;
-            }
-            unsigned stop = (unsigned)__builtin_ctz(malformed ? (high | digits) : digits);
-            *scalars += stop - (unsigned)__builtin_popcount(continuations & ((1u << stop) - 1));
-            return index + stop;
-        }
-        *scalars += 16 - (unsigned)__builtin_popcount(continuations);
-        carry = leads >> 15;
-        index += 16;
+        if (two_byte_block(digits, high, leads, continuations, 16, &carry, &index, scalars)) return index;
     }
-    if (carry) {
-        *scalars -= 1;
-        return index - 1;
-    }
-    return index;
+    return two_byte_scan_end(index, carry, scalars);
 }
 
 /// `skip_two_byte_sse2` on 32 bytes at a time.
@@ -149,26 +163,9 @@ static size_t skip_two_byte_avx2(const uint8_t *bytes, size_t count, size_t inde
         uint32_t leads = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(lead_limit, _mm256_add_epi8(block, lead_shift)));
         uint32_t continuations = (uint32_t)_mm256_movemask_epi8(
             _mm256_cmpeq_epi8(_mm256_and_si256(block, continuation_bits), continuation_value));
-        uint32_t expected = (leads << 1) | carry;
-        uint32_t malformed = (high ^ (leads | expected)) | (continuations ^ expected);
-        if (malformed | digits) {
-            if (carry) {
-                *scalars -= 1;
-                return index - 1;
-            }
-            unsigned stop = (unsigned)__builtin_ctz(malformed ? (high | digits) : digits);
-            *scalars += stop - (unsigned)__builtin_popcount(continuations & ((1u << stop) - 1));
-            return index + stop;
-        }
-        *scalars += 32 - (unsigned)__builtin_popcount(continuations);
-        carry = leads >> 31;
-        index += 32;
+        if (two_byte_block(digits, high, leads, continuations, 32, &carry, &index, scalars)) return index;
     }
-    if (carry) {
-        *scalars -= 1;
-        return index - 1;
-    }
-    return index;
+    return two_byte_scan_end(index, carry, scalars);
 }
 #endif
 

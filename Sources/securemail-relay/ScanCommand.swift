@@ -33,7 +33,7 @@ struct Scan: ParsableCommand {
             if configurationOptions.config != nil { _ = try configurationOptions.load() }
             let report = try ScanReport.identifiersInLargeTextFile(file, detectors: detectors)
                 ?? ScanReport.make(readInput(file), detectors: detectors)
-            try writeOutput(json ? encodeJSON(report) : Array(report.text.utf8), to: "-")
+            try writeOutput(json ? encodeJSON(report) : report.text, to: "-")
         } catch {
             throw OperatorError.report(error)
         }
@@ -103,18 +103,24 @@ struct ScanReport: Encodable {
         unreadable = result.unreadable
     }
 
-    /// For a person at a terminal.
-    var text: String {
-        var lines: [String] = []
-        if let messageId { lines.append("Message-ID: \(messageId)") }
-        if let subject { lines.append("Subject:    \(subject)") }
-        lines.append("Sensitive:  \(dlp.sensitive ? "yes" : "no") (\(dlp.findings.count) finding\(dlp.findings.count == 1 ? "" : "s"))")
+    /// For a person at a terminal: one line per finding, written straight into bytes (a log can
+    /// hold tens of thousands).
+    var text: [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(128 + 64 * dlp.findings.count)
+        func append(_ pieces: String...) {
+            for piece in pieces { output.append(contentsOf: piece.utf8) }
+            output.append(0x0A)
+        }
+        if let messageId { append("Message-ID: ", messageId) }
+        if let subject { append("Subject:    ", subject) }
+        append("Sensitive:  ", dlp.sensitive ? "yes" : "no", " (", String(dlp.findings.count), " finding", dlp.findings.count == 1 ? "" : "s", ")")
         for finding in dlp.findings {
-            lines.append("  \(finding.kind.rawValue)  \(finding.masked)  \(finding.confidence.rawValue)  in \(finding.location)")
+            append("  ", finding.kind.rawValue, "  ", finding.masked, "  ", finding.confidence.rawValue, "  in ", finding.location)
         }
         for item in unreadable {
-            lines.append("Unreadable: \(item.location): \(item.reason)")
+            append("Unreadable: ", item.location, ": ", item.reason)
         }
-        return lines.joined(separator: "\n") + "\n"
+        return output
     }
 }

@@ -69,4 +69,15 @@ public struct Finding: Sendable, Codable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case kind, masked, location = "where", confidence, offset
     }
+
+    /// The synthesized form, with the two enumerations written as their raw strings directly: a
+    /// scan of a log reports tens of thousands of findings, and each nested value costs an encoder.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind.rawValue, forKey: .kind)
+        try container.encode(masked, forKey: .masked)
+        try container.encode(location, forKey: .location)
+        try container.encode(confidence.rawValue, forKey: .confidence)
+        try container.encodeIfPresent(offset, forKey: .offset)
+    }
 }

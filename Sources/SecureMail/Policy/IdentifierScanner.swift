@@ -335,7 +335,7 @@ struct PhraseWindow {
             hasIdentityCue = true
             cueCountry = country
         }
-        let prefix = values.prefix(lengths.first ?? 0).map(String.init).joined()
+        let prefix = Self.decimal(values.prefix(lengths.first ?? 0))
 
         switch lengths {
         case [6, 4], [10]:
@@ -374,16 +374,24 @@ struct PhraseWindow {
             return Finding(kind: .swedishPersonnummer, masked: masked, location: location, confidence: confidence, offset: start)
         case [8, 4], [12]:
             guard joiner != " ", SwedishPersonnummer.validate(values: values, centenarian: false) != nil else { return nil }
-            let masked = "\(values.prefix(8).map(String.init).joined())-XXXX"
+            let masked = Self.decimal(values.prefix(8)) + "-XXXX"
             let confidence: FindingConfidence = hasIdentityCue || joiner == "-" ? .high : .medium
             return Finding(kind: .swedishPersonnummer, masked: masked, location: location, confidence: confidence, offset: start)
         case [11], [6, 5]:
             guard NorwegianFodselsnummer.validate(values: values) != nil else { return nil }
-            let masked = "\(values.prefix(6).map(String.init).joined())XXXXX"
+            let masked = Self.decimal(values.prefix(6)) + "XXXXX"
             return Finding(kind: .norwegianFodselsnummer, masked: masked, location: location,
                            confidence: hasIdentityCue ? .high : .medium, offset: start)
         default:
             return nil
+        }
+    }
+
+    /// The digits as text, in one allocation (a masked form is made for every finding).
+    private static func decimal(_ digits: ArraySlice<Int>) -> String {
+        String(unsafeUninitializedCapacity: digits.count) { buffer in
+            for (index, digit) in digits.enumerated() { buffer[index] = UInt8(0x30 + digit) }
+            return digits.count
         }
     }
 
@@ -407,14 +415,21 @@ struct PhraseWindow {
     /// The nearest cue word before the scalar at `start`, looking back at most `contextWindow`
     /// scalars in the text (decoded here: the window itself starts just before the phrase).
     private func context(before start: Int) -> Context {
-        var preceding: [Unicode.Scalar] = []
-        preceding.reserveCapacity(Self.contextWindow + 1)
-        var position = byteOffsets[start]
-        while position > 0, preceding.count <= Self.contextWindow {
-            position = UTF8Scanning.previousScalarStart(text, before: position)
-            preceding.append(UTF8Scanning.decode(text, at: position).scalar)
+        let end = byteOffsets[start]
+        var first = end
+        var count = 0
+        while first > 0, count <= Self.contextWindow {
+            first = UTF8Scanning.previousScalarStart(text, before: first)
+            count += 1
         }
-        preceding.reverse()
+        var preceding: [Unicode.Scalar] = []
+        preceding.reserveCapacity(count)
+        var position = first
+        while position < end {
+            let (scalar, next) = UTF8Scanning.decode(text, at: position)
+            preceding.append(scalar)
+            position = next
+        }
         return Self.context(in: preceding, before: preceding.count)
     }
 

@@ -17,7 +17,7 @@ struct LargeTextIdentifierScan: Sendable {
     let size: Int
     let location: String
     /// Bytes scanned per read, per thread: small enough to stay in the processor's cache.
-    var pieceBytes = 1 << 18
+    var pieceBytes = 1 << 16
     let read: Reader
 
     /// 49 scalars of up to four bytes: the cue window before a number (`PhraseWindow`).
