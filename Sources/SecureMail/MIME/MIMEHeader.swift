@@ -166,10 +166,36 @@ public struct MIMEHeader: Sendable, Hashable {
         fields[fields.count - 1] = MIMEHeaderField(parsedName: last.name, raw: last.raw + lineEnding.bytes)
     }
 
+    /// Appends a Content-Type field written from `contentType`, which is kept as the parsed
+    /// value: a part being built is not parsed again from what was just written for it.
+    public mutating func append(contentType: ContentType) {
+        terminateLastField()
+        let field = contentTypeField(contentType)
+        fields.append(field)
+    }
+
+    /// ``replaceOrAppend(name:value:)`` for the Content-Type, kept as ``append(contentType:)`` keeps it.
+    public mutating func replaceOrAppend(contentType: ContentType) {
+        replaceOrAppend(contentTypeField(contentType))
+    }
+
+    /// The field for `contentType`, remembered as the parsed Content-Type of this header. A
+    /// value reads back as itself (tests check it on every part they build).
+    private mutating func contentTypeField(_ contentType: ContentType) -> MIMEHeaderField {
+        let field = MIMEHeaderField(name: "Content-Type", value: contentType.headerValue, lineEnding: lineEnding)
+        assert(ContentType(headerValue: field.value) == contentType, "Content-Type \(field.value) reads back differently")
+        parsedContentType = ParsedContentType(field: field.raw, value: contentType)
+        return field
+    }
+
     /// Replaces the first field named `name` in place (removing any others of that name),
     /// or appends it when there is none.
     public mutating func replaceOrAppend(name: String, value: String) {
-        let field = MIMEHeaderField(name: name, value: value, lineEnding: lineEnding)
+        replaceOrAppend(MIMEHeaderField(name: name, value: value, lineEnding: lineEnding))
+    }
+
+    private mutating func replaceOrAppend(_ field: MIMEHeaderField) {
+        let name = field.name
         guard let index = fields.firstIndex(where: { $0.hasName(name) }) else {
             terminateLastField()
             fields.append(field)
@@ -211,6 +237,11 @@ public struct MIMEHeader: Sendable, Hashable {
         init(of field: MIMEHeaderField?) {
             self.field = field?.raw
             self.value = field.map { ContentType(headerValue: $0.value) } ?? .default
+        }
+
+        init(field: [UInt8], value: ContentType) {
+            self.field = field
+            self.value = value
         }
     }
 

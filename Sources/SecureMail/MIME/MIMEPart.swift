@@ -65,13 +65,23 @@ public struct MIMEMultipart: Sendable, Hashable {
     /// The body parts, in order.
     public var parts: [MIMEPart] { entries.map(\.part) }
 
-    /// A fresh random boundary. It contains `=_`, which can never occur in base64 or
-    /// quoted-printable output, so it cannot collide with encoded content.
+    /// A fresh random boundary: 144 random bits as 24 characters of a 64-character alphabet of
+    /// boundary characters (RFC 2046), from three draws of the system's generator instead of one
+    /// per character. It contains `=_`, which can never occur in base64 or quoted-printable
+    /// output, so it cannot collide with encoded content.
     public static func generateBoundary() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.".utf8)
         var generator = SystemRandomNumberGenerator()
-        let random = String((0..<24).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
-        return "=_SecureMail_" + random
+        var random: [UInt8] = []
+        random.reserveCapacity(24)
+        for _ in 0..<3 {
+            var bits = generator.next()
+            for _ in 0..<8 {
+                random.append(alphabet[Int(bits & 63)])
+                bits >>= 6
+            }
+        }
+        return "=_SecureMail_" + String(decoding: random, as: UTF8.self)
     }
 }
 
@@ -221,7 +231,7 @@ public struct MIMEPart: Sendable, Hashable {
         lineEnding: LineEnding = .crlf
     ) -> MIMEPart {
         var header = MIMEHeader(lineEnding: lineEnding)
-        header.append(name: "Content-Type", value: contentType.headerValue)
+        header.append(contentType: contentType)
         header.append(name: "Content-Transfer-Encoding", value: transferEncoding.headerValue)
         for field in extraFields { header.append(name: field.name, value: field.value) }
         let encoded = transferEncoding.encode(content, lineEnding: lineEnding, isText: contentType.type == "text")
@@ -242,7 +252,7 @@ public struct MIMEPart: Sendable, Hashable {
         var contentType = ContentType(type: "multipart", subtype: subtype, parameters: parameters)
         contentType.setParameter("boundary", boundary)
         var header = MIMEHeader(lineEnding: lineEnding)
-        header.append(name: "Content-Type", value: contentType.headerValue)
+        header.append(contentType: contentType)
         for field in extraFields { header.append(name: field.name, value: field.value) }
         return MIMEPart(header: header, body: .multipart(MIMEMultipart(parts: parts, boundary: boundary, lineEnding: lineEnding)))
     }

@@ -100,7 +100,7 @@ public enum InboundPlanner {
             let html = part.text() ?? Charsets.decodeBestEffort(part.decodedBody())
             var contentType = part.contentType
             contentType.setParameter("charset", "utf-8")
-            result.header.replaceOrAppend(name: "Content-Type", value: contentType.headerValue)
+            result.header.replaceOrAppend(contentType: contentType)
             result.header.replaceOrAppend(name: "Content-Transfer-Encoding", value: TransferEncoding.quotedPrintable.headerValue)
             result.body = .single(
                 TransferEncoding.quotedPrintable.encode(Array(HTMLNeutraliser.neutralise(html).utf8), lineEnding: part.header.lineEnding))

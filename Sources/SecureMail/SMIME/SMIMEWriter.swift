@@ -82,7 +82,7 @@ public enum SMIMEWriter {
         if protectHeaders {
             var contentType = inner.contentType
             contentType.setParameter("hp", encrypted ? "cipher" : "clear")
-            inner.header.replaceOrAppend(name: "Content-Type", value: contentType.headerValue)
+            inner.header.replaceOrAppend(contentType: contentType)
             inner.header.fields += message.header.fields.filter { ProtectedHeaders.protectableNames.contains($0.name.lowercased()) }
         }
         return inner
