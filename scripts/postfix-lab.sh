@@ -264,9 +264,10 @@ case "$verb" in
         ;;
     queue-count)
         [ -f "$config/main.cf" ] || { echo 0; exit 0; }
-        # Every queue file, whatever its state (maildrop, incoming, active, deferred, hold).
+        # Every queue file, whatever its state (maildrop, incoming, active, deferred, hold), by queue
+        # ID: a message the queue manager moves between two directories during the walk counts once.
         find "$state/queue/maildrop" "$state/queue/incoming" "$state/queue/active" \
-             "$state/queue/deferred" "$state/queue/hold" -type f 2>/dev/null | wc -l
+             "$state/queue/deferred" "$state/queue/hold" -type f -printf '%f\n' 2>/dev/null | sort -u | wc -l
         ;;
     flush)
         postqueue -c "$config" -f

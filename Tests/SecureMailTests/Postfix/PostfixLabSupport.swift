@@ -58,6 +58,13 @@ final class PostfixLab {
         Int(try script(["queue-count"]).outputText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
+    /// Whether the queue holds exactly `count` messages within a few seconds. The queue manager moves
+    /// deferred mail back to the active queue on every queue run, so one walk of the queue directories
+    /// can miss a message in transit: look again until a walk sees them all.
+    func queueHolds(_ count: Int) async throws -> Bool {
+        try await eventually(within: 15) { try queueCount() == count }
+    }
+
     /// Every message file delivered to any Maildir of the lab, by path.
     func deliveredFiles() -> [String] {
         let base = URL(fileURLWithPath: "\(state)/mail")
