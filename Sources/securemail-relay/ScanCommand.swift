@@ -108,18 +108,29 @@ struct ScanReport: Encodable {
     var text: [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(128 + 64 * dlp.findings.count)
-        func append(_ pieces: String...) {
-            for piece in pieces { output.append(contentsOf: piece.utf8) }
+        func append(_ piece: String) {
+            var piece = piece
+            piece.withUTF8 { output.append(contentsOf: $0) }
+        }
+        func line(_ label: String, _ value: String) {
+            append(label)
+            append(value)
             output.append(0x0A)
         }
-        if let messageId { append("Message-ID: ", messageId) }
-        if let subject { append("Subject:    ", subject) }
-        append("Sensitive:  ", dlp.sensitive ? "yes" : "no", " (", String(dlp.findings.count), " finding", dlp.findings.count == 1 ? "" : "s", ")")
+        if let messageId { line("Message-ID: ", messageId) }
+        if let subject { line("Subject:    ", subject) }
+        line("Sensitive:  ", "\(dlp.sensitive ? "yes" : "no") (\(dlp.findings.count) finding\(dlp.findings.count == 1 ? "" : "s"))")
         for finding in dlp.findings {
-            append("  ", finding.kind.rawValue, "  ", finding.masked, "  ", finding.confidence.rawValue, "  in ", finding.location)
+            append("  ")
+            append(finding.kind.rawValue)
+            append("  ")
+            append(finding.masked)
+            append("  ")
+            append(finding.confidence.rawValue)
+            line("  in ", finding.location)
         }
         for item in unreadable {
-            append("Unreadable: ", item.location, ": ", item.reason)
+            line("Unreadable: ", "\(item.location): \(item.reason)")
         }
         return output
     }

@@ -24,16 +24,26 @@ struct LargeTextIdentifierScan: Sendable {
     static let contextBytes = 256
     /// What `PhraseWindow` may decode after the end of a piece (two scalars after a phrase).
     static let lookaheadBytes = 16
-    /// Below this a thread costs more than it saves.
-    var minimumBytesPerThread = 1 << 20
+    /// The threads take the text in stretches of about this many bytes, one after the other, so
+    /// that a thread that starts late or is slowed by another process takes fewer of them
+    /// instead of holding up the end (with one half each, the run waits for the slower half).
+    /// Below this a stretch costs more to hand over than it saves.
+    var stretchBytes = 1 << 20
 
     /// The findings over the whole text, or nil when it is not well-formed UTF-8.
+    /// - Parameter threads: 1 scans on the caller's thread; more scans on every core.
     /// - Throws: what `read` throws.
     func findings(threads: Int) throws -> [Finding]? {
-        let parts = max(1, min(threads, size / max(1, minimumBytesPerThread)))
+        let parts = max(1, size / max(1, stretchBytes))
         let outcomes = Outcomes(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            outcomes.set(part, Result { try scanPart(part, of: parts) })
+        if threads > 1, parts > 1 {
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                outcomes.set(part, Result { try scanPart(part, of: parts) })
+            }
+        } else {
+            for part in 0..<parts {
+                outcomes.set(part, Result { try scanPart(part, of: parts) })
+            }
         }
         var scanned: [Part] = []
         for outcome in outcomes.all {
@@ -44,10 +54,7 @@ struct LargeTextIdentifierScan: Sendable {
         found.reserveCapacity(scanned.reduce(0) { $0 + $1.findings.count })
         var scalarsBefore = 0
         for part in scanned {
-            for var finding in part.findings {
-                finding.offset = finding.offset.map { $0 + scalarsBefore }
-                found.append(finding)
-            }
+            Self.append(part.findings, to: &found, scalarsBefore: scalarsBefore)
             scalarsBefore += part.scalars
         }
         return found
@@ -60,7 +67,7 @@ struct LargeTextIdentifierScan: Sendable {
         var description: String { "the text ended at byte \(offset) of the \(size) expected; it changed while it was scanned" }
     }
 
-    /// One slot per thread, written by that thread only and read when all have finished
+    /// One slot per stretch, written by the thread that scanned it and read when all have finished
     /// (`concurrentPerform` returns after the last), so the slots need no lock.
     private final class Outcomes: @unchecked Sendable {
         private let slots: UnsafeMutableBufferPointer<Result<Part?, any Error>>
@@ -109,9 +116,10 @@ struct LargeTextIdentifierScan: Sendable {
                 buffer.grow()
                 continue
             }
-            var textStart = position - readStart
+            // The text starts with the context (at the first whole scalar of it), so that the
+            // cue words before a number near the start of the piece are seen.
+            var textStart = 0
             if readStart > 0 {
-                textStart = 0
                 while buffer.bytes[textStart] & 0xC0 == 0x80 { textStart += 1 }
             }
             let text = UnsafeBufferPointer(rebasing: buffer.bytes[textStart..<filled])
@@ -119,14 +127,22 @@ struct LargeTextIdentifierScan: Sendable {
             guard let piece = IdentifierScanner(text: text).findings(location: location, numbersIn: range, validatingUTF8: true) else {
                 return nil
             }
-            for var finding in piece.findings {
-                finding.offset = finding.offset.map { $0 + result.scalars }
-                result.findings.append(finding)
-            }
+            Self.append(piece.findings, to: &result.findings, scalarsBefore: result.scalars)
             result.scalars += piece.scalars
             position = pieceEnd
         }
         return result
+    }
+
+    /// Appends the findings of a stretch that follows `scalarsBefore` scalars of `list`'s text,
+    /// their offsets moved from the stretch's start to the text's.
+    private static func append(_ findings: [Finding], to list: inout [Finding], scalarsBefore: Int) {
+        let first = list.count
+        list.append(contentsOf: findings)
+        guard scalarsBefore > 0 else { return }
+        for index in first..<list.count {
+            list[index].offset = list[index].offset.map { $0 + scalarsBefore }
+        }
     }
 
     /// True when the text may be cut before `byte` that follows `previous`: neither is an ASCII

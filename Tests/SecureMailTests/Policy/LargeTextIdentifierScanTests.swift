@@ -94,16 +94,16 @@ import Testing
         }
     }
 
-    /// The scan of `text` in pieces of `pieceBytes` on `threads` threads of at least
-    /// `minimumBytesPerThread` bytes each.
-    static func scanInPieces(_ bytes: [UInt8], pieceBytes: Int, threads: Int, minimumBytesPerThread: Int) throws -> [Finding]? {
+    /// The scan of `text` in pieces of `pieceBytes`, handed to `threads` threads in stretches of
+    /// about `stretchBytes` bytes.
+    static func scanInPieces(_ bytes: [UInt8], pieceBytes: Int, threads: Int, stretchBytes: Int) throws -> [Finding]? {
         var scan = LargeTextIdentifierScan(size: bytes.count, location: "body") { buffer, offset in
             let count = min(buffer.count, bytes.count - offset)
             bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
             return count
         }
         scan.pieceBytes = pieceBytes
-        scan.minimumBytesPerThread = minimumBytesPerThread
+        scan.stretchBytes = stretchBytes
         return try scan.findings(threads: threads)
     }
 
@@ -117,7 +117,7 @@ import Testing
             if !expected.isEmpty { withFindings += 1 }
             let bytes = Array(text.utf8)
             for (pieceBytes, threads) in [(64, 1), (97, 3), (300, 2), (1 << 18, 4)] {
-                let found = try Self.scanInPieces(bytes, pieceBytes: pieceBytes, threads: threads, minimumBytesPerThread: 200)
+                let found = try Self.scanInPieces(bytes, pieceBytes: pieceBytes, threads: threads, stretchBytes: 200)
                 #expect(found == expected, "pieces of \(pieceBytes) on \(threads) threads: \(text.debugDescription)")
             }
         }
@@ -135,7 +135,19 @@ import Testing
         let expected = SensitiveDataScanner.scan(text, location: "body", detectors: .identifiers)
         #expect(expected.count > 300)
         for pieceBytes in [40, 41, 43, 64, 129] {
-            #expect(try Self.scanInPieces(Array(text.utf8), pieceBytes: pieceBytes, threads: 3, minimumBytesPerThread: 100) == expected)
+            #expect(try Self.scanInPieces(Array(text.utf8), pieceBytes: pieceBytes, threads: 3, stretchBytes: 100) == expected)
+        }
+    }
+
+    @Test func cueWordsInThePieceBeforeCountNearTheStartOfTheText() throws {
+        // A bare ten-digit number is reported only after a cue word; here the cue is in the first
+        // stretch and the number in the second, both within the first 256 bytes of the text.
+        let text = "Sagen: FØDSELSDATO for kunden, som aftalt: kone 1104047253 i dag\n" + String(repeating: "tekst uden tal ", count: 20)
+        let expected = SensitiveDataScanner.scan(text, location: "body", detectors: .identifiers)
+        #expect(expected.count == 1)
+        let cue = Array(text.utf8).firstIndex(of: UInt8(ascii: "k"))!
+        for (pieceBytes, threads) in [(16, 1), (64, 1), (64, 2), (1 << 16, 2)] {
+            #expect(try Self.scanInPieces(Array(text.utf8), pieceBytes: pieceBytes, threads: threads, stretchBytes: cue) == expected)
         }
     }
 
@@ -144,7 +156,7 @@ import Testing
         let text = "cpr 010190-1009 og " + String(repeating: "1234567890", count: 300) + " og født 010190-1009 slut"
         let expected = SensitiveDataScanner.scan(text, location: "body", detectors: .identifiers)
         #expect(expected.count == 2)
-        #expect(try Self.scanInPieces(Array(text.utf8), pieceBytes: 64, threads: 2, minimumBytesPerThread: 100) == expected)
+        #expect(try Self.scanInPieces(Array(text.utf8), pieceBytes: 64, threads: 2, stretchBytes: 100) == expected)
     }
 
     @Test func textThatIsNotUTF8GivesNoAnswer() throws {
@@ -155,7 +167,7 @@ import Testing
             let malformed: [[UInt8]] = [[0xFF], [0xC3], [0xE2, 0x80], [0xED, 0xA0, 0x80], [0x80]]
             bytes.insert(contentsOf: generator.pick(malformed), at: generator.below(bytes.count + 1))
             #expect(String(validating: bytes, as: UTF8.self) == nil)
-            #expect(try Self.scanInPieces(bytes, pieceBytes: 64, threads: 2, minimumBytesPerThread: 50) == nil)
+            #expect(try Self.scanInPieces(bytes, pieceBytes: 64, threads: 2, stretchBytes: 50) == nil)
         }
     }
 
