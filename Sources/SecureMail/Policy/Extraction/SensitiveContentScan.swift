@@ -139,49 +139,24 @@ public enum SensitiveContentScan {
         private(set) var list: [Finding] = []
         private var indexByKey: [FindingKey: Int] = [:]
 
-        /// Compared and hashed by their bytes: a log yields tens of thousands of findings, and
-        /// the kind's raw string and Unicode-aware string hashing would cost more than the rest.
         private struct FindingKey: Hashable {
             var kind: FindingKind
             var masked: String
             var location: String
-
-            static func == (left: FindingKey, right: FindingKey) -> Bool {
-                left.kind == right.kind && sameBytes(left.masked, right.masked) && sameBytes(left.location, right.location)
-            }
-
-            private static func sameBytes(_ left: String, _ right: String) -> Bool {
-                var left = left, right = right
-                return left.withUTF8 { leftBytes in right.withUTF8 { leftBytes.elementsEqual($0) } }
-            }
-
-            func hash(into hasher: inout Hasher) {
-                Self.combine(masked, into: &hasher)
-                Self.combine(location, into: &hasher)
-            }
-
-            private static func combine(_ text: String, into hasher: inout Hasher) {
-                var text = text
-                text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-                hasher.combine(0xFF as UInt8)
-            }
         }
 
         mutating func add(_ findings: [Finding]) {
             indexByKey.reserveCapacity(list.count + findings.count)
             list.reserveCapacity(list.count + findings.count)
             for finding in findings {
-                let next = list.count
-                let index = Self.claim(&indexByKey[FindingKey(kind: finding.kind, masked: finding.masked, location: finding.location), default: next])
-                if index == next {
+                let key = FindingKey(kind: finding.kind, masked: finding.masked, location: finding.location)
+                if let existing = indexByKey[key] {
+                    if finding.confidence == .high { list[existing].confidence = .high }
+                } else {
+                    indexByKey[key] = list.count
                     list.append(finding)
-                } else if finding.confidence == .high {
-                    list[index].confidence = .high
                 }
             }
         }
-
-        /// The value in a dictionary slot, read through the one lookup that also inserts it.
-        private static func claim(_ slot: inout Int) -> Int { slot }
     }
 }
