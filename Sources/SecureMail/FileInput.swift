@@ -1,11 +1,13 @@
 import Glibc
 
 /// Why a file or stream could not be read whole.
-public enum FileInputError: Error, Sendable, Equatable {
+public enum FileInputError: Error, Sendable, Equatable, CustomStringConvertible {
     /// More than the limit arrived; the count is how many bytes were seen when reading stopped.
     case tooLarge(Int)
     /// The system refused the read; `errno` says why.
     case failed(errno: Int32)
+
+    public var description: String { systemMessage }
 
     /// The system's message for a failed read.
     public var systemMessage: String {
@@ -94,11 +96,7 @@ public final class PositionalFile: Sendable {
     /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the file.
     /// - Throws: ``FileInputError/failed(errno:)`` when the system refuses the read.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(FileInputError) -> Int {
-        while true {
-            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
-            if count >= 0 { return count }
-            if errno != EINTR { throw .failed(errno: errno) }
-        }
+        try positionalRead(descriptor, into: buffer, at: offset)
     }
 
     /// The first `count` bytes, or fewer when the file is shorter.

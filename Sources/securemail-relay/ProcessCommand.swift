@@ -90,8 +90,8 @@ struct FileDelivery: NextHopDelivering {
 
     func deliver(_ message: OutboundMessage) async -> DeliveryResult {
         let envelope = "X-SecureMail-Envelope: from=<\(message.sender)> to=<\(message.recipients.joined(separator: ">,<"))>\n"
-        let chunk = Array(envelope.utf8) + message.bytes
         do {
+            let chunk = Array(envelope.utf8) + (try message.bytes.collected())
             try writeOutput(path == "-" ? chunk : written.appending(chunk), to: path)
             return .accepted
         } catch {

@@ -259,7 +259,7 @@ struct QuarantineRelease: AsyncParsableCommand {
             let entry = try await loadQuarantineEntry(id, configuration: configuration)
             let message = try entry.sealedMessage.open(with: loadSealer(configuration))
             let recipients = to.isEmpty ? entry.recipients : to
-            let result = await nextHop(configuration).deliver(OutboundMessage(sender: entry.sender, recipients: recipients, bytes: message))
+            let result = await nextHop(configuration).deliver(OutboundMessage(sender: entry.sender, recipients: recipients, bytes: MessageBytes(message)))
             guard result == .accepted else {
                 throw OperatorError(code: .tempFail, message: "the next hop did not take the message (\(result)); it stays in quarantine")
             }

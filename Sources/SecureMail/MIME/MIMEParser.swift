@@ -59,19 +59,65 @@ public enum MIMEParser {
     /// The parser works line by line without recursion, in time linear in the input
     /// (times the number of open boundaries for lines that start with `--`).
     ///
-    /// The parser takes `bytes` over. When the message is a single part (an S/MIME message
-    /// is one) and the caller hands its only copy over, the body is the input itself, its
-    /// header removed in place: a large message is then not held twice.
+    /// The parser takes `bytes` over. When one leaf body is at least half of the message (the
+    /// body of an S/MIME message, a large attachment) and the caller hands its only copy over,
+    /// that body is the input itself, the rest removed in place: a large message is then not
+    /// held twice while it is parsed.
     /// - Throws: `MIMEError.limitExceeded` when `limits` are exceeded.
     public static func parse(_ bytes: consuming [UInt8], limits: MIMELimits = .default) throws -> MIMEPart {
-        let root = try Parser(bytes: copy bytes, limits: limits).structure()
-        guard root.multipart == nil, root.message == nil else { return Parser(bytes: copy bytes, limits: limits).build(root) }
-        let header = root.header ?? MIMEHeader(fields: root.fields)
-        let terminator = Array(bytes[root.terminator])
+        build(try structure(of: bytes, limits: limits), from: consume bytes)
+    }
+
+    /// The first half of ``parse(_:limits:)``, the only one that can fail: for a caller that
+    /// must keep the bytes when they do not parse (to quarantine them) and hand them over
+    /// when they do.
+    /// - Throws: `MIMEError.limitExceeded` when `limits` are exceeded.
+    public static func structure(of bytes: borrowing [UInt8], limits: MIMELimits = .default) throws -> MIMEStructure {
+        MIMEStructure(root: try Parser(bytes: copy bytes, limits: limits).structure(), count: bytes.count)
+    }
+
+    /// The second half of ``parse(_:limits:)``: the message whose `structure` was found in `bytes`.
+    public static func build(_ structure: MIMEStructure, from bytes: consuming [UInt8]) -> MIMEPart {
+        precondition(bytes.count == structure.count, "a MIME structure is built from the bytes it was found in")
+        let root = structure.root
+        guard let largest = root.largestLeaf(), largest.node.bodyRange.count * 2 >= bytes.count else {
+            return Parser(bytes: copy bytes, limits: .default).build(root)
+        }
+        var part = Parser(bytes: copy bytes, limits: .default).build(root, except: largest.node)
         var body = consume bytes
-        body.removeSubrange(root.bodyRange.upperBound...)
-        body.removeSubrange(..<root.bodyRange.lowerBound)
-        return MIMEPart(header: header, body: .single(body), headerTerminator: terminator)
+        body.removeSubrange(largest.node.bodyRange.upperBound...)
+        body.removeSubrange(..<largest.node.bodyRange.lowerBound)
+        part.setLeafBody(body, at: largest.path[...])
+        return part
+    }
+}
+
+/// Where the parts of a message lie in its bytes (``MIMEParser/structure(of:limits:)``).
+public struct MIMEStructure {
+    fileprivate let root: PartNode
+    fileprivate let count: Int
+}
+
+extension MIMEPart {
+    /// Sets the body of the leaf at `path` (entry indices of multiparts; an encapsulated
+    /// message is one step that has none).
+    fileprivate mutating func setLeafBody(_ bytes: [UInt8], at path: ArraySlice<Int>) {
+        guard let step = path.first else {
+            body = .single(bytes)
+            return
+        }
+        switch body {
+        case .multipart(var multipart):
+            body = .single([])
+            multipart.entries[step].part.setLeafBody(bytes, at: path.dropFirst())
+            body = .multipart(multipart)
+        case .message(var inner):
+            body = .single([])
+            inner.setLeafBody(bytes, at: path.dropFirst())
+            body = .message(inner)
+        case .single:
+            body = .single(bytes)
+        }
     }
 }
 
@@ -83,6 +129,22 @@ private final class PartNode {
     var bodyRange = 0..<0
     var multipart: MultipartNode?
     var message: PartNode?
+
+    /// The leaf with the largest body and the path to it (see `MIMEPart.setLeafBody`).
+    func largestLeaf() -> (node: PartNode, path: [Int])? {
+        var best: (node: PartNode, path: [Int])?
+        var pending: [(node: PartNode, path: [Int])] = [(self, [])]
+        while let (node, path) = pending.popLast() {
+            if let multipart = node.multipart {
+                pending += multipart.entries.enumerated().map { ($0.element.part, path + [$0.offset]) }
+            } else if let inner = node.message {
+                pending.append((inner, path + [0]))
+            } else if node.bodyRange.count > best?.node.bodyRange.count ?? -1 {
+                best = (node, path)
+            }
+        }
+        return best
+    }
 }
 
 private final class MultipartNode {
@@ -355,18 +417,21 @@ private struct Parser {
         return .header(part)
     }
 
-    func build(_ node: PartNode) -> MIMEPart {
+    /// The part of `node`, every body copied out of `bytes` but that of `excluded`, left empty.
+    func build(_ node: PartNode, except excluded: PartNode? = nil) -> MIMEPart {
         let body: MIMEBody
         if let multipart = node.multipart {
             body = .multipart(MIMEMultipart(
                 boundary: multipart.boundary,
                 preamble: Array(bytes[multipart.preamble]),
-                entries: multipart.entries.map { MIMEMultipartEntry(delimiter: Array(bytes[$0.delimiter]), part: build($0.part)) },
+                entries: multipart.entries.map { MIMEMultipartEntry(delimiter: Array(bytes[$0.delimiter]), part: build($0.part, except: excluded)) },
                 closingDelimiter: multipart.closing.map { Array(bytes[$0]) },
                 epilogue: Array(bytes[multipart.epilogue])
             ))
         } else if let inner = node.message {
-            body = .message(build(inner))
+            body = .message(build(inner, except: excluded))
+        } else if node === excluded {
+            body = .single([])
         } else {
             body = .single(LargeBuffers.copy(bytes[node.bodyRange]))
         }

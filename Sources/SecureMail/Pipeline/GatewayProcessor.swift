@@ -52,7 +52,7 @@ public struct GatewayProcessor: Sendable {
             case .outbound:
                 result = try await processOutbound(consume bytes, sender: sender, recipients: recipients, at: time)
             case .internal:
-                result = passThrough(bytes, sender: sender, recipients: recipients, at: time)
+                result = passThrough(MessageBytes(bytes), sender: sender, recipients: recipients, at: time)
             }
             try await audit(result, direction: direction, sender: sender, recipients: recipients, started: started, at: time)
         } catch let error as StoreError where error.isTransient {
@@ -80,7 +80,7 @@ public struct GatewayProcessor: Sendable {
         let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
         let original = OriginalMessage(consume bytes, spillDirectory: configuration.gateway.stateDirectory, logger: logger)
         var deliveries: [Delivery] =
-            others.isEmpty ? [] : [Delivery(sender: sender, recipients: others, message: try original.bytes(), kind: "unchanged")]
+            others.isEmpty ? [] : [Delivery(sender: sender, recipients: others, message: try original.forDelivery(), kind: "unchanged")]
         var report: MessageReport?
         var quarantineID: UUID?
         var rejections: [String] = []
@@ -95,7 +95,7 @@ public struct GatewayProcessor: Sendable {
             switch plan.action {
             case .deliver:
                 if let message = plan.message {
-                    deliveries.append(Delivery(sender: sender, recipients: plan.recipients, message: message, kind: "decrypted"))
+                    deliveries.append(Delivery(sender: sender, recipients: plan.recipients, message: MessageBytes(message), kind: "decrypted"))
                 }
                 if inspection.report.verdict == .verified, configuration.inbound.harvestCertificates, let unwrapped = inspection.unwrapped {
                     try await harvest(unwrapped, at: time)
@@ -113,7 +113,7 @@ public struct GatewayProcessor: Sendable {
             if report == nil { report = inspection.report }
         }
         guard var finalReport = report else {
-            return passThrough(try original.bytes(), sender: sender, recipients: recipients, at: time)
+            return passThrough(try original.forDelivery(), sender: sender, recipients: recipients, at: time)
         }
         let rejection: String?
         if !rejections.isEmpty && deliveries.isEmpty && quarantineID == nil {
@@ -146,9 +146,9 @@ public struct GatewayProcessor: Sendable {
 
     private func processOutbound(_ bytes: consuming [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
         let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
-        let message: MIMEPart
+        let structure: MIMEStructure
         do {
-            message = try MIMEParser.parse(copy bytes, limits: configuration.limits.mimeLimits)
+            structure = try MIMEParser.structure(of: bytes, limits: configuration.limits.mimeLimits)
         } catch {
             var report = inspector.inspect(copy bytes, sender: sender, recipients: recipients).report
             report.direction = MailDirection.outbound.rawValue
@@ -159,7 +159,7 @@ public struct GatewayProcessor: Sendable {
             return ProcessingResult(report: report, deliveries: [], quarantineID: id, rejection: nil)
         }
         // From here on the parsed message is the only copy; it serialises back to the bytes exactly.
-        _ = consume bytes
+        let message = MIMEParser.build(structure, from: consume bytes)
         var report = inspector.inspect(parsed: message, sender: sender, recipients: recipients).report
         report.direction = MailDirection.outbound.rawValue
         let scan = SensitiveContentScan.scan(message)
@@ -184,7 +184,8 @@ public struct GatewayProcessor: Sendable {
         let identities = mailbox.flatMap { keyring.mailboxIdentities[$0.address.lowercased()] } ?? []
         let planner = OutboundPlanner(
             settings: configuration.outbound, signer: identities.first, ownCertificates: identities.map(\.certificate),
-            noticeSender: mailbox?.address ?? "postmaster@\(sender.split(separator: "@").last ?? "localhost")")
+            noticeSender: mailbox?.address ?? "postmaster@\(sender.split(separator: "@").last ?? "localhost")",
+            spillDirectory: configuration.gateway.stateDirectory)
         let quarantineID = UUID()
         let plan: OutboundPlan
         do {
@@ -206,7 +207,7 @@ public struct GatewayProcessor: Sendable {
 
     // MARK: Shared
 
-    private func passThrough(_ bytes: [UInt8], sender: String, recipients: [String], at time: Date) -> ProcessingResult {
+    private func passThrough(_ bytes: MessageBytes, sender: String, recipients: [String], at time: Date) -> ProcessingResult {
         let report = MessageReport(
             messageId: nil, direction: MailDirection.internal.rawValue, from: sender, layers: [], encrypted: false, decrypted: false,
             signed: false, signature: .none, signer: nil, signerMatchesFrom: nil, verdict: .plain, subject: nil, protectedHeaders: [],

@@ -16,11 +16,11 @@ public struct RecipientCertificate: Sendable {
 public struct Delivery: Sendable, Equatable {
     public var sender: String
     public var recipients: [String]
-    public var message: [UInt8]
+    public var message: MessageBytes
     /// What this copy is, for logs and reports (`encrypted`, `unchanged`, `tls-required`, `notice`).
     public var kind: String
 
-    public init(sender: String, recipients: [String], message: [UInt8], kind: String) {
+    public init(sender: String, recipients: [String], message: MessageBytes, kind: String) {
         self.sender = sender
         self.recipients = recipients
         self.message = message
@@ -51,12 +51,18 @@ public struct OutboundPlanner: Sendable {
     public var ownCertificates: [Certificate]
     /// The address notices come from.
     public var noticeSender: String
+    /// Where a large encrypted copy is written as it is made instead of being held in memory;
+    /// nil keeps every copy in memory.
+    public var spillDirectory: String?
 
-    public init(settings: OutboundSettings, signer: Identity?, ownCertificates: [Certificate], noticeSender: String) {
+    public init(
+        settings: OutboundSettings, signer: Identity?, ownCertificates: [Certificate], noticeSender: String, spillDirectory: String? = nil
+    ) {
         self.settings = settings
         self.signer = signer
         self.ownCertificates = ownCertificates
         self.noticeSender = noticeSender
+        self.spillDirectory = spillDirectory
     }
 
     /// Header added to copies that must travel over enforced TLS; Postfix routes them (README).
@@ -69,10 +75,10 @@ public struct OutboundPlanner: Sendable {
         let external = recipients.filter { !internalRecipients.contains($0.lowercased()) }
         let internalOnes = recipients.filter { internalRecipients.contains($0.lowercased()) }
         // Serialised only when an unchanged copy goes out: a large message is not held twice for nothing.
-        var serialized: [UInt8]?
-        func original() -> [UInt8] {
+        var serialized: MessageBytes?
+        func original() -> MessageBytes {
             if let serialized { return serialized }
-            let bytes = message.serialize()
+            let bytes = MessageBytes(message.serialize())
             serialized = bytes
             return bytes
         }
@@ -104,7 +110,7 @@ public struct OutboundPlanner: Sendable {
                 if decision.action == .encryptOrTLS {
                     var marked = message
                     marked.header.replaceOrAppend(name: Self.requireTLSHeader, value: "yes")
-                    deliveries.append(Delivery(sender: sender, recipients: withoutCertificate, message: marked.serialize(), kind: "tls-required"))
+                    deliveries.append(Delivery(sender: sender, recipients: withoutCertificate, message: MessageBytes(marked.serialize()), kind: "tls-required"))
                 } else {
                     plan.heldRecipients = withoutCertificate
                     deliveries.append(notice(to: sender, held: withoutCertificate, decision: decision, quarantineID: quarantineID, subject: message))
@@ -129,7 +135,8 @@ public struct OutboundPlanner: Sendable {
         let sign: ((MIMEPart) throws -> MIMEPart)? = signer.map { signer in
             { content in opaque ? try SMIMEWriter.signOpaque(content, signer: signer) : try SMIMEWriter.signDetached(content, signer: signer) }
         }
-        let bytes = try SMIMEWriter.wrapEncrypted(message, protectHeaders: true, recipients: recipients, cipher: cipher, sign: sign)
+        let bytes = try SMIMEWriter.wrapEncrypted(
+            message, protectHeaders: true, recipients: recipients, cipher: cipher, spillDirectory: spillDirectory, sign: sign)
         return Delivery(sender: sender, recipients: [recipient], message: bytes, kind: "encrypted")
     }
 
@@ -180,7 +187,7 @@ public struct OutboundPlanner: Sendable {
             MIMEHeaderField(name: "Auto-Submitted", value: "auto-generated"),
             MIMEHeaderField(name: "MIME-Version", value: "1.0"),
         ] + notice.header.fields
-        return Delivery(sender: "", recipients: [sender], message: notice.serialize(), kind: "notice")
+        return Delivery(sender: "", recipients: [sender], message: MessageBytes(notice.serialize()), kind: "notice")
     }
 
     /// Finding kinds with masked values, never a clear identifier.

@@ -26,28 +26,33 @@ public enum SMIMEWriter {
     /// The bytes of ``wrap(_:protectHeaders:encrypted:obscuredSubject:transform:)`` around `sign`
     /// (when given) and ``encrypt(_:recipients:cipher:)``, but streamed: the encrypted body is
     /// BER, base64-encoded as OpenSSL writes it straight onto the end of the result, so that a
-    /// large message's ciphertext is held neither by OpenSSL, nor as DER, nor as a part.
+    /// large message's ciphertext is held neither by OpenSSL, nor as DER, nor as a part. A result
+    /// of more than ``SpillFile/threshold`` goes into a spill file in `spillDirectory` when given.
+    /// - Throws: ``CryptoError`` when OpenSSL cannot encrypt; ``FileInputError`` when the spill
+    ///   file cannot be written.
     public static func wrapEncrypted(
         _ message: MIMEPart, protectHeaders: Bool, obscuredSubject: String? = nil, recipients: [CMSRecipient],
-        cipher: ContentCipher = .aes256CBC, sign: ((MIMEPart) throws -> MIMEPart)? = nil
-    ) throws -> [UInt8] {
+        cipher: ContentCipher = .aes256CBC, spillDirectory: String? = nil, sign: ((MIMEPart) throws -> MIMEPart)? = nil
+    ) throws -> MessageBytes {
         let inner = innerPart(of: message, protectHeaders: protectHeaders, encrypted: true)
         let content = try sign?(inner) ?? inner
         let placeholder = pkcs7Mime([], smimeType: smimeType(of: cipher))
         let outer = outerPart(of: message, obscuredSubject: obscuredSubject, around: placeholder)
-        // One scan for the length first, so that the result is allocated once: growing it would
-        // copy a large message and hold it twice meanwhile.
+        // One scan for the length first, so that the result is allocated once (growing it would
+        // copy a large message and hold it twice meanwhile), or goes to a spill file from the start.
         var contentLength = 0
         try CanonicalContent.writer(content)({ piece in contentLength += piece.count })
         var encoder = Base64.LineEncoder(lineEnding: .crlf)
-        var output = outer.serialize()
-        LargeBuffers.reserveCapacity(
-            &output, output.count + encoder.encodedLength(of: estimatedEncryptedLength(contentLength, recipients: recipients.count)))
+        let header = outer.serialize()
+        var output = MessageBytesWriter(
+            expectedCount: header.count + encoder.encodedLength(of: estimatedEncryptedLength(contentLength, recipients: recipients.count)),
+            spillDirectory: spillDirectory)
+        output.append { $0 += header }
         try CMS.encrypt(writing: CanonicalContent.writer(content), recipients: recipients, cipher: cipher) { piece in
-            encoder.append(piece, to: &output)
+            output.append { encoder.append(piece, to: &$0) }
         }
-        encoder.finish(to: &output)
-        return output
+        output.append { encoder.finish(to: &$0) }
+        return try output.finish()
     }
 
     /// A little more than the streamed CMS structure around `contentLength` bytes takes: the

@@ -170,7 +170,7 @@ extension ChildProcess {
     /// One thread drives it all with poll(2), so a program that stops reading cannot block the
     /// deadline. Standard error is read until the program has ended and a second has passed,
     /// not to end of file, which a daemon holding the pipe would postpone for ever.
-    static func run(_ path: String, _ arguments: [String], input: [UInt8], timeout: Double, errorLimit: Int) throws -> Completion {
+    static func run(_ path: String, _ arguments: [String], input: MessageBytes, timeout: Double, errorLimit: Int) throws -> Completion {
         ignoreBrokenPipes
         var inputPipe: [Int32] = [-1, -1], errorPipe: [Int32] = [-1, -1]
         guard securemail_pipe_cloexec(&inputPipe) == 0 else { throw SpawnFailure(description: "cannot create a pipe: \(String(cString: strerror(errno)))") }
@@ -192,9 +192,10 @@ extension ChildProcess {
 
         var written = 0, collected: [UInt8] = [], inputError: String?
         var buffer = [UInt8](repeating: 0, count: 16_384)
+        var inputScratch: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
         var endedAt: Date?
-        if input.isEmpty { close(writer); writer = -1 }
+        if input.count == 0 { close(writer); writer = -1 }
         while true {
             if endedAt == nil, child.ended != nil { endedAt = Date() }
             if let endedAt, reader < 0 || Date().timeIntervalSince(endedAt) > 1 { break }
@@ -213,12 +214,18 @@ extension ChildProcess {
             guard poll(&descriptors, nfds_t(descriptors.count), 50) >= 0 || errno == EINTR else { continue }
             for descriptor in descriptors where descriptor.revents != 0 {
                 if descriptor.fd == writer {
-                    let count = input.withUnsafeBytes { bytes in
-                        Glibc.write(writer, bytes.baseAddress! + written, min(bytes.count - written, 65_536))
-                    }
-                    if count > 0 { written += count }
-                    if count < 0, errno != EAGAIN, errno != EINTR {
-                        inputError = String(cString: strerror(errno))
+                    do {
+                        let count = try input.withPiece(at: written, maximum: 65_536, scratch: &inputScratch) { piece in
+                            Glibc.write(writer, piece.baseAddress!, piece.count)
+                        }
+                        if count > 0 { written += count }
+                        if count < 0, errno != EAGAIN, errno != EINTR {
+                            inputError = String(cString: strerror(errno))
+                        }
+                    } catch {
+                        // Closing its input would let the program take the message as complete.
+                        kill(child.processIdentifier, SIGKILL)
+                        inputError = "the message's spill file cannot be read (\(error))"
                     }
                     if written == input.count || inputError != nil {
                         close(writer)

@@ -92,7 +92,7 @@ public struct FilterDecision: Sendable, Equatable {
 
     /// A decision that delivers the given bytes unchanged to the original envelope.
     public static func deliverUnchanged(_ message: ReceivedMessage) -> FilterDecision {
-        FilterDecision([.deliver(bytes: message.bytes, sender: message.sender, recipients: message.recipients)])
+        FilterDecision([.deliver(bytes: MessageBytes(message.bytes), sender: message.sender, recipients: message.recipients)])
     }
 }
 
@@ -100,7 +100,7 @@ public struct FilterDecision: Sendable, Equatable {
 public enum FilterOutcome: Sendable, Equatable {
     /// Hand these bytes to the next hop for these recipients, with this envelope sender
     /// (empty for the null sender, as for a notice or bounce).
-    case deliver(bytes: [UInt8], sender: String, recipients: [String])
+    case deliver(bytes: MessageBytes, sender: String, recipients: [String])
     /// The filter already stored the message durably in quarantine; counts as accepted.
     case quarantined(reason: String)
     /// Refuse permanently: `code` is a 5xx reply code, `enhanced` an RFC 3463 code such as "5.7.1",
@@ -117,10 +117,10 @@ public struct OutboundMessage: Sendable, Equatable {
     /// Envelope recipients; at least one.
     public var recipients: [String]
     /// The message (line ends may be LF or CRLF: the SMTP client sends CRLF).
-    public var bytes: [UInt8]
+    public var bytes: MessageBytes
 
     /// Creates an outbound message.
-    public init(sender: String, recipients: [String], bytes: [UInt8]) {
+    public init(sender: String, recipients: [String], bytes: MessageBytes) {
         self.sender = sender
         self.recipients = recipients
         self.bytes = bytes

@@ -84,28 +84,38 @@ public struct SMTPClient: NextHopDelivering {
         }
     }
 
-    /// Converts message bytes to the DATA stream: every line ends in CRLF (a bare LF becomes CRLF),
-    /// a line starting with "." gets another ".", and the terminating ".\r\n" is appended.
-    public static func dataStream(_ bytes: [UInt8]) -> [UInt8] {
-        var result: [UInt8] = []
-        LargeBuffers.reserveCapacity(&result, bytes.count + bytes.count / 64 + 5)
-        var atLineStart = true
-        var previous: UInt8 = 0
-        for byte in bytes {
-            if byte == UInt8(ascii: "\n") {
-                if previous != UInt8(ascii: "\r") { result.append(UInt8(ascii: "\r")) }
-                result.append(byte)
-                atLineStart = true
-            } else {
-                if atLineStart && byte == UInt8(ascii: ".") { result.append(byte) }
-                result.append(byte)
-                atLineStart = false
+    /// Converts message bytes to the DATA stream piece by piece: every line ends in CRLF (a bare
+    /// LF becomes CRLF), a line starting with "." gets another ".", and ``finish(into:)`` appends
+    /// the terminating ".\r\n". A line may span pieces.
+    public struct DataStreamEncoder: Sendable {
+        private var atLineStart = true
+        private var previous: UInt8 = 0
+
+        public init() {}
+
+        /// Appends the DATA stream of `piece` to `output`.
+        public mutating func encode(_ piece: UnsafeRawBufferPointer, into output: inout ByteBuffer) {
+            output.reserveCapacity(minimumWritableBytes: piece.count + piece.count / 64 + 2)
+            for byte in piece {
+                if byte == UInt8(ascii: "\n") {
+                    if previous != UInt8(ascii: "\r") { output.writeInteger(UInt8(ascii: "\r")) }
+                    output.writeInteger(byte)
+                    atLineStart = true
+                } else {
+                    if atLineStart && byte == UInt8(ascii: ".") { output.writeInteger(byte) }
+                    output.writeInteger(byte)
+                    atLineStart = false
+                }
+                previous = byte
             }
-            previous = byte
         }
-        if !atLineStart { result += [13, 10] }
-        result += Array(".\r\n".utf8)
-        return result
+
+        /// Ends the last line when it is open and appends the terminating ".\r\n".
+        public mutating func finish(into output: inout ByteBuffer) {
+            if !atLineStart { output.writeStaticString("\r\n") }
+            output.writeStaticString(".\r\n")
+            atLineStart = true
+        }
     }
 }
 
@@ -220,14 +230,13 @@ private struct Conversation {
             guard helo.isPositive else { throw SMTPClientError.refused(stage: "HELO", reply: helo) }
         }
 
-        let data = SMTPClient.dataStream(message.bytes)
         if let limitText = extensions["SIZE"], let limit = Int(limitText), limit > 0, message.bytes.count > limit {
             try? await quit()
             return .permanentFailure(reason: "message of \(message.bytes.count) bytes exceeds the next hop's SIZE limit of \(limit)")
         }
         var mail = "MAIL FROM:<\(message.sender)>"
         if extensions["SIZE"] != nil { mail += " SIZE=\(message.bytes.count)" }
-        if extensions["8BITMIME"] != nil && message.bytes.contains(where: { $0 >= 0x80 }) { mail += " BODY=8BITMIME" }
+        if extensions["8BITMIME"] != nil, try Self.hasEightBitBytes(message.bytes) { mail += " BODY=8BITMIME" }
         let commands = [mail] + message.recipients.map { "RCPT TO:<\($0)>" } + ["DATA"]
 
         let pipelining = extensions["PIPELINING"] != nil
@@ -276,7 +285,7 @@ private struct Conversation {
                 ? .permanentFailure(reason: "DATA refused: \(dataReply)")
                 : .transientFailure(reason: "DATA refused: \(dataReply)")
         }
-        try await outbound.write(ByteBuffer(bytes: data))
+        try await sendData(message.bytes)
         let final = try await replies.next()
         try? await quit()
         if final.isPositive {
@@ -285,6 +294,36 @@ private struct Conversation {
         return final.isPermanent
             ? .permanentFailure(reason: "message refused: \(final)")
             : .transientFailure(reason: "message refused: \(final)")
+    }
+
+    /// Writes the message as the DATA stream, a piece at a time: the writer waits while the
+    /// connection is backed up, so a large message is never held a second time in the stream's form.
+    mutating func sendData(_ bytes: MessageBytes) async throws {
+        var encoder = SMTPClient.DataStreamEncoder()
+        var scratch: [UInt8] = []
+        var offset = 0
+        while offset < bytes.count {
+            var buffer = ByteBuffer()
+            offset += try bytes.withPiece(at: offset, maximum: Self.dataPieceBytes, scratch: &scratch) { piece in
+                encoder.encode(piece, into: &buffer)
+                return piece.count
+            }
+            try await outbound.write(buffer)
+        }
+        var end = ByteBuffer()
+        encoder.finish(into: &end)
+        try await outbound.write(end)
+    }
+
+    /// How much of the message goes into one write to the connection.
+    static let dataPieceBytes = 1 << 18
+
+    static func hasEightBitBytes(_ bytes: MessageBytes) throws -> Bool {
+        var found = false
+        try bytes.forEachPiece { piece in
+            if !found { found = piece.contains { $0 >= 0x80 } }
+        }
+        return found
     }
 
     /// Ends the session politely; replies to commands still in the pipeline are skipped first.

@@ -56,7 +56,7 @@ public struct SendmailDelivery: NextHopDelivering {
         return result
     }
 
-    private static func run(path: String, arguments: [String], input: [UInt8], timeout: Duration) -> DeliveryResult {
+    private static func run(path: String, arguments: [String], input: MessageBytes, timeout: Duration) -> DeliveryResult {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let completion: ChildProcess.Completion
         do {
@@ -72,7 +72,8 @@ public struct SendmailDelivery: NextHopDelivering {
         case nil:
             return .transientFailure(reason: "\(path) did not finish within \(timeout); killed")
         case .signalled(let signal):
-            return .transientFailure(reason: "\(path) was killed by signal \(signal)\(detail)")
+            let cause = completion.inputError.map { ": \($0)" } ?? ""
+            return .transientFailure(reason: "\(path) was killed by signal \(signal)\(cause)\(detail)")
         case .unknown:
             return .transientFailure(
                 reason: "\(path) ended but its exit status was collected elsewhere (is SIGCHLD ignored?); retrying\(detail)")

@@ -148,6 +148,28 @@ struct MIMEParserTests {
         #expect(message.serialize() == Array((header + body).utf8))
     }
 
+    /// A mail with a large attachment in a multipart inside an encapsulated message: the
+    /// attachment's body is the handed-over input itself; the small parts are copies.
+    @Test func aLargeAttachmentDeepInsideIsTheHandedOverInputItself() throws {
+        let attachment = String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\r\n", count: 1000)
+        let text = "From: a@example.dk\r\nSubject: vedhæftet\r\nContent-Type: message/rfc822\r\n\r\n"
+            + "Subject: inner\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\npreamble\r\n--b\r\n"
+            + "Content-Type: text/plain\r\n\r\nHej\r\n--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + attachment + "\r\n--b--\r\nepilogue\r\n"
+        var input = Array(text.utf8)
+        let inputStorage = input.withUnsafeMutableBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let message = try MIMEParser.parse(consume input)
+        let pdf = try #require(message.allParts().first { $0.contentType.mimeType == "application/pdf" })
+        guard case .single(let parsedBody) = pdf.body else {
+            Issue.record("the attachment parsed as \(pdf.body)")
+            return
+        }
+        #expect(parsedBody.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == inputStorage)
+        #expect(parsedBody == Array(attachment.utf8))
+        #expect(message.allParts().first { $0.contentType.mimeType == "text/plain" }?.body == .single(Array("Hej".utf8)))
+        #expect(message.serialize() == Array(text.utf8))
+    }
+
     @Test func multipartSignedStructure() throws {
         let bytes = try MIMEFixtures.bytes("smime-multipart-signed.eml")
         let message = try MIMEParser.parse(bytes)

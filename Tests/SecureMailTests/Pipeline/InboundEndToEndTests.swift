@@ -52,7 +52,7 @@ import Testing
             #expect(result.deliveries.count == 1)
             let delivery = try #require(result.deliveries.first)
             #expect(delivery.recipients == ["aase.oedegaard@gjensidige.dk"])
-            let delivered = try MIMEParser.parse(delivery.message)
+            let delivered = try MIMEParser.parse(try delivery.message.collected())
             #expect(delivered.header.first("Subject")?.decodedValue == "SV: Til Åse Ødegård vedr. skade")
             #expect(delivered.header.first("X-SecureMail-Verdict")?.value == "verified")
             #expect(delivered.text()?.contains("skade på min bil") == true)

@@ -78,10 +78,11 @@ import Testing
             #expect(result.report.dlp?.findings.map(\.location) == ["body"])
             let delivery = try #require(result.deliveries.first)
             #expect(delivery.kind == "encrypted")
+            #expect(delivery.message.isSpilled, "the encrypted copy is written to a spill file as it is made")
 
             let unwrapper = SMIMEUnwrapper(
                 identities: [try CryptoFixtures.identity("demo-customer")], trust: try CryptoFixtures.demoTrust())
-            let unwrapped = unwrapper.unwrap(try MIMEParser.parse(delivery.message))
+            let unwrapped = unwrapper.unwrap(try MIMEParser.parse(try delivery.message.collected()))
             #expect(unwrapped.decryptionFailure == nil && unwrapped.malformation == nil)
             #expect(unwrapped.layers.map(\.kind) == [.enveloped, .signed])
             #expect(unwrapped.layers.last?.signers.map(\.status) == [.valid])
@@ -90,7 +91,7 @@ import Testing
 
             // The same signature checked over the whole canonical content, without streaming.
             let decrypted = try CMS.decrypt(
-                try MIMEParser.parse(delivery.message).decodedBody(), identities: [try CryptoFixtures.identity("demo-customer")])
+                try MIMEParser.parse(try delivery.message.collected()).decodedBody(), identities: [try CryptoFixtures.identity("demo-customer")])
             let signed = try MIMEParser.parse(decrypted.content)
             let verification = try CMS.verify(
                 signed.children[1].decodedBody(), detachedContent: Canonicalization.crlf(signed.children[0].serialize()),

@@ -14,7 +14,7 @@ import Testing
 
     @Test func aLargeMessageIsHandedOverOnceThenReadBackFromANamelessFile() throws {
         let folder = try TemporaryFolder("spill")
-        let input = LargeMessageTests.pseudoRandomBytes(OriginalMessage.spillThreshold + 4097, seed: 11)
+        let input = LargeMessageTests.pseudoRandomBytes(SpillFile.threshold + 4097, seed: 11)
         var handedOver: [UInt8] = []
         handedOver.append(contentsOf: input)
         let inputStorage = Self.storageAddress(handedOver)
@@ -31,7 +31,7 @@ import Testing
 
     @Test func withoutAWritableDirectoryTheBytesStayInMemory() throws {
         let folder = try TemporaryFolder("spill")
-        let input = LargeMessageTests.pseudoRandomBytes(OriginalMessage.spillThreshold + 1, seed: 12)
+        let input = LargeMessageTests.pseudoRandomBytes(SpillFile.threshold + 1, seed: 12)
         let original = OriginalMessage(input, spillDirectory: folder.path("missing/state"), logger: Self.logger)
         #expect(try original.bytes() == input)
         #expect(try original.bytes() == input)
@@ -40,7 +40,7 @@ import Testing
 
     @Test func aMissingStateDirectoryIsCreatedForTheSpillFile() throws {
         let folder = try TemporaryFolder("spill")
-        let input = LargeMessageTests.pseudoRandomBytes(OriginalMessage.spillThreshold + 1, seed: 13)
+        let input = LargeMessageTests.pseudoRandomBytes(SpillFile.threshold + 1, seed: 13)
         let original = OriginalMessage(input, spillDirectory: folder.path("state"), logger: Self.logger)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("state")).isEmpty)
         #expect(try original.bytes() == input)
@@ -64,7 +64,7 @@ import Testing
         let message = try SMIMEWriter.wrap(content, protectHeaders: true, encrypted: true, obscuredSubject: "...") {
             try SMIMEWriter.encrypt($0, recipients: [otherKey])
         }.serialize()
-        #expect(message.count > OriginalMessage.spillThreshold)
+        #expect(message.count > SpillFile.threshold)
         var configuration = try PipelineFixtures.configuration
         configuration.gateway.stateDirectory = folder.url.path
         try await ScratchDatabase.withStores(.sqlite) { [configuration] stores, _ in
@@ -75,11 +75,30 @@ import Testing
                 message, sender: "kunde@example.dk", recipients: ["sikkermail@gjensidige.dk", "kopi@example.com"])
             #expect(result.report.verdict == .decryptFailed)
             #expect(result.deliveries.map(\.kind) == ["unchanged"])
-            #expect(result.deliveries.first?.message == message)
+            #expect(result.deliveries.first?.message == MessageBytes(message))
             let id = try #require(result.quarantineID)
             let entry = try #require(try await stores[0].quarantineEntry(id: id))
             #expect(try entry.sealedMessage.open(with: sealer) == message)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).isEmpty)
+    }
+
+    /// An outbound message over the configured MIME limits is not parsed into parts: the
+    /// received bytes themselves are quarantined, exactly.
+    @Test func anOutboundMessageOverTheLimitsIsQuarantinedExactly() async throws {
+        let message = OutboundEndToEndTests.staffMail(to: ["kunde@example.dk"], body: "CPR-nr. 010190-1009\r\n")
+        var configuration = try PipelineFixtures.configuration
+        configuration.limits.maxHeaderFields = 2
+        try await ScratchDatabase.withStores(.sqlite) { [configuration] stores, _ in
+            let sealer = CMSQuarantineSealer(
+                certificate: try CryptoFixtures.certificate("demo-quarantine"), identity: try CryptoFixtures.identity("demo-quarantine"))
+            let processor = GatewayProcessor(configuration: configuration, keyring: try PipelineFixtures.keyring, store: stores[0], sealer: sealer)
+            let result = try await processor.process(message, sender: OutboundEndToEndTests.staff, recipients: ["kunde@example.dk"])
+            #expect(result.report.action == "quarantine")
+            #expect(result.deliveries.isEmpty)
+            let id = try #require(result.quarantineID)
+            let entry = try #require(try await stores[0].quarantineEntry(id: id))
+            #expect(try entry.sealedMessage.open(with: sealer) == message)
+        }
     }
 }

@@ -50,9 +50,9 @@ import Testing
             let delivery = try #require(result.deliveries.first)
             #expect(delivery.kind == "encrypted")
             #expect(delivery.recipients == ["kunde@example.dk"])
-            let text = String(decoding: delivery.message, as: UTF8.self)
+            let text = String(decoding: try delivery.message.collected(), as: UTF8.self)
             #expect(!text.contains("010190-1009") && !text.contains("0101901009"), "nothing leaves in clear")
-            let sent = try MIMEParser.parse(delivery.message)
+            let sent = try MIMEParser.parse(try delivery.message.collected())
             #expect(sent.contentType.mimeType == "application/pkcs7-mime")
             #expect(sent.header.first("Subject")?.value == "Din skadesag")
 
@@ -82,7 +82,7 @@ import Testing
                 (.customer, "authEnveloped-data", "rsaesOaep"), (.customerEC, "enveloped-data", "dhSinglePass"),
             ]
             for (delivery, (identity, type, transport)) in zip(result.deliveries, expectations) {
-                let sent = try MIMEParser.parse(delivery.message)
+                let sent = try MIMEParser.parse(try delivery.message.collected())
                 #expect(sent.contentType.parameter("smime-type") == type)
                 let der = try folder.write("\(type).der", sent.decodedBody())
                 let printed = try ExternalTool.require("openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", der]).outputText
@@ -99,7 +99,7 @@ import Testing
             let original = Self.staffMail(to: ["kunde@example.dk"], body: "Tak for din henvendelse. Ring på 70 12 34 56.\r\n")
             let result = try await processor.process(original, sender: Self.staff, recipients: ["kunde@example.dk"])
             #expect(result.report.action == "allow")
-            #expect(result.deliveries == [Delivery(sender: Self.staff, recipients: ["kunde@example.dk"], message: original, kind: "unchanged")])
+            #expect(result.deliveries == [Delivery(sender: Self.staff, recipients: ["kunde@example.dk"], message: MessageBytes(original), kind: "unchanged")])
             #expect(try await store.listQuarantine().isEmpty)
         }
     }
@@ -110,7 +110,7 @@ import Testing
             let result = try await processor.process(original, sender: Self.staff, recipients: ["ukendt@example.dk"])
             #expect(result.deliveries.allSatisfy { $0.kind == "notice" && $0.recipients == [Self.staff] })
             #expect(result.deliveries.count == 1)
-            let notice = String(decoding: try #require(result.deliveries.first).message, as: UTF8.self)
+            let notice = String(decoding: try #require(result.deliveries.first).message.collected(), as: UTF8.self)
             #expect(notice.contains("010190-XXXX"))
             #expect(!notice.contains("010190-1009"))
             let id = try #require(result.quarantineID)
@@ -151,7 +151,7 @@ import Testing
             #expect(result.quarantineID == nil)
             let delivery = try #require(result.deliveries.first)
             #expect(delivery.kind == "tls-required")
-            #expect(try MIMEParser.parse(delivery.message).header.first(OutboundPlanner.requireTLSHeader)?.value == "yes")
+            #expect(try MIMEParser.parse(try delivery.message.collected()).header.first(OutboundPlanner.requireTLSHeader)?.value == "yes")
         }
     }
 

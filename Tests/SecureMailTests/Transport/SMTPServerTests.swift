@@ -172,7 +172,7 @@ struct SMTPServerTests {
             (nil, "451 4.3.0"),
             (FilterDecision([.quarantined(reason: "CPR number without encryption")]), "250 2.0.0 Ok: delivered 0, quarantined 1"),
             (FilterDecision([
-                .deliver(bytes: message(subject: "ok", body: "x\r\n"), sender: "a@example.dk", recipients: ["b@gjensidige.dk"]),
+                .deliver(bytes: MessageBytes(message(subject: "ok", body: "x\r\n")), sender: "a@example.dk", recipients: ["b@gjensidige.dk"]),
                 .reject(code: 550, enhanced: "5.1.1", text: "no such user"),
             ]), "451 4.3.0"),
         ]

@@ -21,7 +21,7 @@ struct SendmailDeliveryTests {
 
     private let outbound = OutboundMessage(
         sender: "kunde@example.dk", recipients: ["-oops@gjensidige.dk", "skade@gjensidige.dk"],
-        bytes: message(subject: "pipe", body: ".dot stays\r\n"))
+        bytes: MessageBytes(message(subject: "pipe", body: ".dot stays\r\n")))
 
     @Test func passesEnvelopeAsArgumentsAndMessageOnStdin() async throws {
         let (folder, path) = try standIn(exitStatus: 0)
@@ -29,7 +29,18 @@ struct SendmailDeliveryTests {
         #expect(result == .accepted)
         let arguments = String(decoding: try folder.read("arguments"), as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(arguments == ["-G", "-i", "-f", "kunde@example.dk", "--", "-oops@gjensidige.dk", "skade@gjensidige.dk"])
-        #expect(try folder.read("stdin") == outbound.bytes)
+        #expect(try folder.read("stdin") == outbound.bytes.collected())
+    }
+
+    @Test func aSpilledMessageIsStreamedToSendmailExactly() async throws {
+        let (folder, path) = try standIn(exitStatus: 0)
+        let content = LargeMessageTests.pseudoRandomBytes(2 * SpillFile.threshold + 12_345, seed: 31)
+        let bytes = try MessageBytesTests.written(content, spillDirectory: folder.path(""))
+        try #require(bytes.isSpilled)
+        let result = await SendmailDelivery(sendmailPath: path, logger: transportTestLogger)
+            .deliver(OutboundMessage(sender: "kunde@example.dk", recipients: ["skade@gjensidige.dk"], bytes: bytes))
+        #expect(result == .accepted)
+        #expect(try folder.read("stdin") == content)
     }
 
     @Test func nullSenderIsPassedAsAngleBrackets() {

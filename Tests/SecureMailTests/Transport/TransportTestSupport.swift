@@ -280,7 +280,7 @@ struct HeaderAddingFilter: MessageFilter {
     static let header = "X-SecureMail-Transport-Test: filtered"
 
     func decide(_ message: ReceivedMessage) async throws -> FilterDecision {
-        FilterDecision([.deliver(bytes: Array("\(Self.header)\r\n".utf8) + message.bytes,
+        FilterDecision([.deliver(bytes: MessageBytes(Array("\(Self.header)\r\n".utf8) + message.bytes),
                                  sender: message.sender, recipients: message.recipients)])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import SecureMail
 
@@ -20,10 +21,30 @@ struct TransportUnitTests {
         #expect(throws: SMTPClientError.self) { try ReplyReader.parse(&garbage) }
     }
 
+    /// The DATA stream of `text` given to the encoder in pieces that end at `cuts`.
+    static func dataStream(_ text: String, cuts: [Int] = []) -> String {
+        let bytes = Array(text.utf8)
+        var encoder = SMTPClient.DataStreamEncoder()
+        var output = ByteBuffer()
+        var start = 0
+        for end in cuts + [bytes.count] {
+            bytes[start..<end].withUnsafeBytes { encoder.encode($0, into: &output) }
+            start = end
+        }
+        encoder.finish(into: &output)
+        return String(buffer: output)
+    }
+
     @Test func dataStreamNormalisesLineEndsAndStuffsDots() {
-        let stream = SMTPClient.dataStream(Array("a\n.b\r\n.\r\n..c\nlast".utf8))
-        #expect(String(decoding: stream, as: UTF8.self) == "a\r\n..b\r\n..\r\n...c\r\nlast\r\n.\r\n")
-        #expect(String(decoding: SMTPClient.dataStream([]), as: UTF8.self) == ".\r\n")
+        let text = "a\n.b\r\n.\r\n..c\nlast"
+        let expected = "a\r\n..b\r\n..\r\n...c\r\nlast\r\n.\r\n"
+        #expect(Self.dataStream(text) == expected)
+        #expect(Self.dataStream("") == ".\r\n")
+        // A CR, an LF or a dot at either side of a piece's end is encoded as within one piece.
+        for cut in 0...text.utf8.count {
+            #expect(Self.dataStream(text, cuts: [cut]) == expected, "cut at \(cut)")
+        }
+        #expect(Self.dataStream(text, cuts: Array(1..<text.utf8.count)) == expected)
     }
 
     @Test func commandsParse() {
@@ -65,7 +86,7 @@ struct TransportUnitTests {
         let unused = clientTo(try freePort())
         let decisions = [
             FilterDecision([]),
-            FilterDecision([.deliver(bytes: [], sender: "", recipients: [])]),
+            FilterDecision([.deliver(bytes: MessageBytes([]), sender: "", recipients: [])]),
             FilterDecision([.reject(code: 450, enhanced: "4.7.1", text: "not permanent")]),
             FilterDecision([.quarantined(reason: "q"), .reject(code: 550, enhanced: "5.7.1", text: "mixed")]),
         ]
@@ -80,8 +101,8 @@ struct TransportUnitTests {
         guard let sinkPath = TransportTools.require("smtp-sink") else { return }
         let sink = try await SMTPSink(path: sinkPath)
         let decision = FilterDecision([
-            .deliver(bytes: message(subject: "encrypted copy", body: "x\r\n"), sender: "kunde@example.dk", recipients: ["a@gjensidige.dk"]),
-            .deliver(bytes: message(subject: "notice", body: "y\r\n"), sender: "", recipients: ["kunde@example.dk"]),
+            .deliver(bytes: MessageBytes(message(subject: "encrypted copy", body: "x\r\n")), sender: "kunde@example.dk", recipients: ["a@gjensidige.dk"]),
+            .deliver(bytes: MessageBytes(message(subject: "notice", body: "y\r\n")), sender: "", recipients: ["kunde@example.dk"]),
             .quarantined(reason: "one recipient without certificate"),
         ])
         let dispatcher = MessageDispatcher(filter: FixedDecisionFilter(decision: decision), nextHop: clientTo(sink.port), logger: transportTestLogger)
