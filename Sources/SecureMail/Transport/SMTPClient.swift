@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import NIOCore
 import NIOPosix
@@ -93,20 +94,27 @@ public struct SMTPClient: NextHopDelivering {
 
         public init() {}
 
-        /// Appends the DATA stream of `piece` to `output`.
+        /// Appends the DATA stream of `piece` to `output`, a line at a time.
         public mutating func encode(_ piece: UnsafeRawBufferPointer, into output: inout ByteBuffer) {
+            guard let base = piece.baseAddress, !piece.isEmpty else { return }
             output.reserveCapacity(minimumWritableBytes: piece.count + piece.count / 64 + 2)
-            for byte in piece {
-                if byte == UInt8(ascii: "\n") {
-                    if previous != UInt8(ascii: "\r") { output.writeInteger(UInt8(ascii: "\r")) }
-                    output.writeInteger(byte)
-                    atLineStart = true
-                } else {
-                    if atLineStart && byte == UInt8(ascii: ".") { output.writeInteger(byte) }
-                    output.writeInteger(byte)
+            var start = 0
+            while start < piece.count {
+                if atLineStart && piece[start] == UInt8(ascii: ".") { output.writeInteger(UInt8(ascii: ".")) }
+                guard let found = memchr(base + start, Int32(UInt8(ascii: "\n")), piece.count - start) else {
+                    output.writeBytes(UnsafeRawBufferPointer(rebasing: piece[start...]))
+                    previous = piece[piece.count - 1]
                     atLineStart = false
+                    return
                 }
-                previous = byte
+                let lineFeed = base.distance(to: UnsafeRawPointer(found))
+                output.writeBytes(UnsafeRawBufferPointer(rebasing: piece[start..<lineFeed]))
+                let beforeLineFeed = lineFeed > start ? piece[lineFeed - 1] : previous
+                if beforeLineFeed != UInt8(ascii: "\r") { output.writeInteger(UInt8(ascii: "\r")) }
+                output.writeInteger(UInt8(ascii: "\n"))
+                previous = UInt8(ascii: "\n")
+                atLineStart = true
+                start = lineFeed + 1
             }
         }
 

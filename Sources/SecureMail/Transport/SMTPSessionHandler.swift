@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// One SMTP session of the content filter. Runs on its channel's event loop; reading is paused
@@ -34,6 +35,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var usedESMTP = false
     private var sender: String?
     private var declaredBody: String?
+    /// The SIZE the client announced; the message is allocated once for it instead of growing,
+    /// which copies a large message and holds it up to three times meanwhile.
+    private var declaredSize: Int?
     private var recipients: [String] = []
     private var forwarded: [String: String] = [:]
 
@@ -285,6 +289,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
                 return refuse(SMTPReply(code: 554, enhanced: "5.5.1", "Error: no valid recipients"), context: context)
             }
             message = []
+            if let declaredSize { LargeBuffers.reserveCapacity(&message, declaredSize + declaredSize / 64 + 4096) }
             messageSize = 0
             messageTooLarge = false
             messageLineTooLong = false
@@ -317,6 +322,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             return refuse(SMTPReply(code: 503, enhanced: "5.5.1", "Error: nested MAIL command"), context: context)
         }
         var body: String?
+        var announcedSize: Int?
         for (name, value) in parameters {
             switch name {
             case "SIZE":
@@ -326,6 +332,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
                 if size > configuration.maximumMessageSize {
                     return send(SMTPReply(code: 552, enhanced: "5.3.4", "Message size exceeds fixed limit"), context: context)
                 }
+                announcedSize = size
             case "BODY":
                 let upper = value.uppercased()
                 guard upper == "7BIT" || upper == "8BITMIME" else {
@@ -338,12 +345,14 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         }
         sender = address
         declaredBody = body
+        declaredSize = announcedSize
         send(SMTPReply(code: 250, enhanced: "2.1.0", "Ok"), context: context)
     }
 
     private func resetTransaction() {
         sender = nil
         declaredBody = nil
+        declaredSize = nil
         recipients = []
         forwarded = [:]
         message = []
@@ -372,8 +381,14 @@ final class SMTPSessionHandler: ChannelInboundHandler {
                 declaredBody: declaredBody))
         message = []
         let dispatcher = self.dispatcher
+        // Taken out of the box by the task: a message captured by the closure itself would stay
+        // alive while it is processed, and the parser would have to copy it instead of taking it over.
+        let handover = NIOLockedValueBox<ReceivedMessage?>(consume received)
         let promise = context.eventLoop.makePromise(of: DispatchOutcome.self)
-        promise.completeWithTask { await dispatcher.dispatch(received) }
+        promise.completeWithTask {
+            guard let message = handover.withLockedValue({ $0.take() }) else { preconditionFailure("a received message is dispatched once") }
+            return await dispatcher.dispatch(consume message)
+        }
         promise.futureResult.assumeIsolated().whenSuccess { [self] outcome in
             guard phase == .processing else {
                 logger.warning("client went away before the reply; it will retry and may cause a duplicate",
