@@ -9,7 +9,9 @@
 # against `openssl cms -decrypt | openssl cms -verify`. Outbound: `securemail-relay process`
 # (scan, sign, encrypt, hand to a sendmail that discards) against `openssl cms -sign | openssl
 # cms -encrypt`. Median wall time of N runs (default 5) and the peak resident memory of the
-# largest process, written between the bench-cms markers in BENCHMARKS.md.
+# largest process, written between the bench-cms markers in BENCHMARKS.md. Then each message once
+# through the content filter (`securemail-relay serve`, started afresh per message) over SMTP, with
+# Postfix's smtp-sink as the next hop: its peak resident memory (VmHWM) and the SMTP transaction's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=5 relay=.build/release/securemail-relay sizes="20K 1M 25M 100M"
@@ -67,7 +69,35 @@ print(f"{statistics.median(times):.3f} {peak:.0f}")
 PY
 }
 
-rows=""
+# Peak RSS (MiB) and seconds of a fresh `serve` for one message sent over SMTP with SIZE.
+serve_peak() { # message sender recipient
+    read -r smtp_port sink_port http_port < <(python3 -c '
+import socket
+sockets = [socket.socket() for _ in range(3)]
+for s in sockets: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in sockets))')
+    sed -e "s#^smtp = .*#smtp = \"127.0.0.1:$smtp_port\"#" -e "s#^next_hop = .*#next_hop = \"127.0.0.1:$sink_port\"#" \
+        -e "s#^http = .*#http = \"127.0.0.1:$http_port\"#" "$work/securemail.toml" > "$work/serve.toml"
+    smtp-sink $( [ "$(id -u)" = 0 ] && echo -u nobody ) "127.0.0.1:$sink_port" 64 & local sink=$!
+    "$relay" serve --config "$work/serve.toml" >"$work/serve.log" 2>&1 & local serve=$!
+    for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.05; done
+    python3 - "$1" "$2" "$3" "$smtp_port" "$serve" <<'PY'
+import smtplib, sys, time
+path, sender, recipient, port, pid = sys.argv[1:]
+data = open(path, "rb").read()
+start = time.perf_counter()
+with smtplib.SMTP("127.0.0.1", int(port)) as client:
+    refused = client.sendmail(sender, [recipient], data)
+seconds = time.perf_counter() - start
+peak = next(int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmHWM:")) / 1024
+print(f"{seconds:.3f} {peak:.0f}" if not refused else "refused")
+PY
+    kill "$serve" "$sink"
+    wait "$serve" "$sink" 2>/dev/null || true
+}
+serve_available=$(command -v smtp-sink >/dev/null && echo yes || echo no)
+
+rows="" serve_rows=""
 for size in $sizes; do
     make_body "$size" > "$work/body"
     { printf 'From: Demo Kunde <kunde@example.dk>\r\nTo: sikkermail@gjensidige.dk\r\nSubject: Til Skade\r\n'; cat "$work/body"; } > "$work/inner"
@@ -92,6 +122,14 @@ for size in $sizes; do
     }
     rows+="$(row "inbound $size" "$bytes_in" "$securemail_in" "$openssl_in")"$'\n'
     rows+="$(row "outbound $size" "$bytes_out" "$securemail_out" "$openssl_out")"$'\n'
+    if [ "$serve_available" = yes ]; then
+        serve_row() { # label bytes "seconds peak"
+            set -- "$1" "$2" $3
+            awk -v l="$1" -v b="$2" -v s="$3" -v m="$4" 'BEGIN { printf "| %s | %d | %.3f | %s | %.0f |\n", l, b, s, m, (1.5 * b + 64e6) / 1048576 }'
+        }
+        serve_rows+="$(serve_row "inbound $size" "$bytes_in" "$(serve_peak "$work/in-$size.eml" kunde@example.dk sikkermail@gjensidige.dk)")"$'\n'
+        serve_rows+="$(serve_row "outbound $size" "$bytes_out" "$(serve_peak "$work/out-$size.eml" soeren.kjaergaard@gjensidige.dk kunde@example.dk)")"$'\n'
+    fi
     echo "$size: inbound securemail $securemail_in, openssl $openssl_in; outbound securemail $securemail_out, openssl $openssl_out"
 done
 
@@ -109,7 +147,15 @@ message plus 64 MB. The configuration allows messages of up to 256 MiB for the 1
 
 | message | bytes | SecureMail s | SecureMail peak MiB | limit MiB | openssl s | openssl peak MiB | openssl s / SecureMail s |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-$rows<!-- bench-cms:end -->
+$rows
+The content filter, \`securemail-relay serve\`, started afresh for each message, which Python's
+smtplib sends over SMTP (with SIZE) and the filter hands to Postfix's smtp-sink: the SMTP
+transaction's time and the filter's peak resident memory (VmHWM), against the same limit.
+$( [ "$serve_available" = yes ] || echo "Not measured: smtp-sink (Debian's postfix package) is not installed." )
+
+| message | bytes | serve s | serve peak MiB | limit MiB |
+| --- | ---: | ---: | ---: | ---: |
+$serve_rows<!-- bench-cms:end -->
 MD
 )
 printf '%s\n' "$section" | scripts/benchmark-section.py bench-cms

@@ -32,6 +32,24 @@ public enum LargeBuffers {
         _ = madvise(aligned, Int(end - start), MADV_HUGEPAGE)
     }
 
+    /// Gives the whole pages of `array`'s storage past its last byte back to the system (they
+    /// read as zeros if it grows into them again), when that is at least ``adviceThreshold``: what
+    /// a buffer that shrank in place, such as base64 decoded in its own storage, no longer uses.
+    public static func releaseUnusedCapacity(of array: inout [UInt8]) {
+        guard array.capacity - array.count >= adviceThreshold else { return }
+        let used = array.count
+        let capacity = array.capacity
+        array.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let pageMask = UInt(sysconf(Int32(_SC_PAGESIZE)) - 1)
+            let start = (UInt(bitPattern: base + used) + pageMask) & ~pageMask
+            let end = UInt(bitPattern: base + capacity) & ~pageMask
+            guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+            // Failure leaves the pages resident: memory spent, nothing lost.
+            _ = madvise(aligned, Int(end - start), MADV_DONTNEED)
+        }
+    }
+
     /// Reserves room for `capacity` bytes in `array`, advised as ``adviseHugePages(_:)`` when large.
     public static func reserveCapacity(_ array: inout [UInt8], _ capacity: Int) {
         array.reserveCapacity(capacity)

@@ -100,6 +100,16 @@ public enum CMS {
     /// type but is damaged further on fails where it is parsed for decryption or verification.
     public static func contentType(of der: [UInt8], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize) -> CMSContentType? {
         guard der.count <= maximumInputSize, let identifier = contentTypeIdentifier(in: der) else { return nil }
+        return contentType(identifiedBy: identifier)
+    }
+
+    /// ``contentType(of:maximumInputSize:)`` from the first bytes of a ContentInfo only (a few
+    /// dozen are enough), to choose how to decode the rest of it.
+    public static func contentType(ofOpening opening: [UInt8]) -> CMSContentType? {
+        contentTypeIdentifier(in: opening, isOpeningOnly: true).flatMap(contentType(identifiedBy:))
+    }
+
+    private static func contentType(identifiedBy identifier: ArraySlice<UInt8>) -> CMSContentType? {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
         return identifier.withUnsafeBufferPointer { encoding -> CMSContentType? in
@@ -119,19 +129,20 @@ public enum CMS {
 
     /// The encoding (tag, length, value) of the OBJECT IDENTIFIER that opens a ContentInfo
     /// SEQUENCE, whose length may be definite (DER) or indefinite (BER, as streaming writers
-    /// produce); nil when the bytes do not start that way or a definite length overruns them.
-    static func contentTypeIdentifier(in bytes: [UInt8]) -> ArraySlice<UInt8>? {
+    /// produce); nil when the bytes do not start that way or a definite length overruns them
+    /// (unless they are only the opening of the ContentInfo).
+    static func contentTypeIdentifier(in bytes: [UInt8], isOpeningOnly: Bool = false) -> ArraySlice<UInt8>? {
         guard bytes.count >= 2, bytes[0] == 0x30 else { return nil }
         var offset = 2
         let lengthOctet = bytes[1]
         if lengthOctet & 0x80 == 0 {
-            guard Int(lengthOctet) <= bytes.count - offset else { return nil }
+            guard isOpeningOnly || Int(lengthOctet) <= bytes.count - offset else { return nil }
         } else if lengthOctet != 0x80 {
             let octets = Int(lengthOctet & 0x7F)
             guard octets <= 4, bytes.count >= offset + octets else { return nil }
             let length = bytes[offset..<offset + octets].reduce(0) { $0 << 8 | Int($1) }
             offset += octets
-            guard length <= bytes.count - offset else { return nil }
+            guard isOpeningOnly || length <= bytes.count - offset else { return nil }
         }
         guard bytes.count >= offset + 2, bytes[offset] == 0x06 else { return nil }
         let length = Int(bytes[offset + 1])

@@ -174,6 +174,29 @@ public struct MIMEPart: Sendable, Hashable {
         }
     }
 
+    /// ``decodedBody()``, taken out of the part, whose body is left empty: a base64 body, the
+    /// common case, is decoded in its own storage instead of into a second buffer.
+    public mutating func takeDecodedBody() -> [UInt8] {
+        guard case .single(var bytes) = body, header.contentTransferEncoding == .base64 else {
+            let decoded = decodedBody()
+            body = .single([])
+            return decoded
+        }
+        body = .single([])
+        Base64.decodeInPlace(&bytes)
+        return bytes
+    }
+
+    /// The first `count` bytes of ``decodedBody()`` (fewer when it is shorter), decoding only
+    /// those of a base64 body.
+    public func decodedBodyOpening(_ count: Int) -> [UInt8] {
+        if case .single(let bytes) = body, header.contentTransferEncoding == .base64 {
+            // Four characters a three bytes, and line breaks: twice as many characters is plenty.
+            return Array(Base64.decode(bytes.prefix(count * 2)).prefix(count))
+        }
+        return Array(decodedBody().prefix(count))
+    }
+
     /// The body as text: transfer decoding, then charset decoding with the Content-Type charset
     /// (us-ascii when absent). Nil for multiparts, embedded messages, and unknown charsets whose
     /// bytes are not valid UTF-8.

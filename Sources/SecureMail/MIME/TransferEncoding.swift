@@ -95,67 +95,86 @@ public enum Base64 {
         return Array(bytes).withUnsafeBufferPointer(decode(buffer:))
     }
 
+    /// Decodes `bytes` in their own storage, which then holds the decoded bytes (its pages past
+    /// them given back to the system): a large encrypted body becomes its DER without a second
+    /// buffer of its size.
+    public static func decodeInPlace(_ bytes: inout [UInt8]) {
+        let count = bytes.withUnsafeMutableBufferPointer { buffer in
+            decode(UnsafeBufferPointer(buffer), into: buffer)
+        }
+        bytes.removeSubrange(count...)
+        LargeBuffers.releaseUnusedCapacity(of: &bytes)
+    }
+
     /// Writes straight into an array of the largest size the input can give: bodies are
     /// decoded once per message and part, and appending byte by byte was a measurable share
-    /// of processing a message. Whole groups of four alphabet bytes, the common case between
-    /// line breaks, take the fast path.
+    /// of processing a message.
     private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { output, initialized in
+            LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(output))
+            initialized = decode(input, into: output)
+        }
+    }
+
+    /// Decodes `input` into `output` (at least `input.count / 4 * 3 + 3` bytes) and returns how
+    /// many bytes it wrote. `output` may start where `input` does: every group of three bytes is
+    /// written after the four characters it comes from were read, so writing never overtakes
+    /// reading. Whole groups of four alphabet bytes, the common case between line breaks, take
+    /// the fast path.
+    private static func decode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
         values.withUnsafeBufferPointer { table in
-            [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { output, initialized in
-                LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(output))
-                var written = 0
-                var accumulator: UInt32 = 0
-                var pending = 0
-                func flushPartial() {
-                    if pending == 2 {
-                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
-                        written += 1
-                    } else if pending == 3 {
-                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
-                        output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
-                        written += 2
+            var written = 0
+            var accumulator: UInt32 = 0
+            var pending = 0
+            func flushPartial() {
+                if pending == 2 {
+                    output[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
+                    written += 1
+                } else if pending == 3 {
+                    output[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
+                    output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
+                    written += 2
+                }
+                accumulator = 0
+                pending = 0
+            }
+            var index = 0
+            while index < input.count {
+                if pending == 0, index + 4 <= input.count {
+                    let a = table[Int(input[index])], b = table[Int(input[index + 1])]
+                    let c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
+                    if (a | b | c | d) < 64 {
+                        let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                        output[written] = UInt8(truncatingIfNeeded: group >> 16)
+                        output[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                        output[written + 2] = UInt8(truncatingIfNeeded: group)
+                        written += 3
+                        index += 4
+                        continue
                     }
+                }
+                let byte = input[index]
+                index += 1
+                if byte == UInt8(ascii: "=") {
+                    // Padding ends a group early; base64 chunks glued together then decode one after another.
+                    flushPartial()
+                    continue
+                }
+                let value = table[Int(byte)]
+                if value == 0xFF { continue }
+                accumulator = (accumulator << 6) | UInt32(value)
+                pending += 1
+                if pending == 4 {
+                    output[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
+                    output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
+                    output[written + 2] = UInt8(truncatingIfNeeded: accumulator)
+                    written += 3
                     accumulator = 0
                     pending = 0
                 }
-                var index = 0
-                while index < input.count {
-                    if pending == 0, index + 4 <= input.count {
-                        let a = table[Int(input[index])], b = table[Int(input[index + 1])]
-                        let c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
-                        if (a | b | c | d) < 64 {
-                            let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                            output[written] = UInt8(truncatingIfNeeded: group >> 16)
-                            output[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
-                            output[written + 2] = UInt8(truncatingIfNeeded: group)
-                            written += 3
-                            index += 4
-                            continue
-                        }
-                    }
-                    let byte = input[index]
-                    index += 1
-                    if byte == UInt8(ascii: "=") {
-                        // Padding ends a group early; base64 chunks glued together then decode one after another.
-                        flushPartial()
-                        continue
-                    }
-                    let value = table[Int(byte)]
-                    if value == 0xFF { continue }
-                    accumulator = (accumulator << 6) | UInt32(value)
-                    pending += 1
-                    if pending == 4 {
-                        output[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
-                        output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
-                        output[written + 2] = UInt8(truncatingIfNeeded: accumulator)
-                        written += 3
-                        accumulator = 0
-                        pending = 0
-                    }
-                }
-                flushPartial()
-                initialized = written
             }
+            flushPartial()
+            return written
         }
     }
 

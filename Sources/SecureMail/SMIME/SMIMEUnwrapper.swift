@@ -107,7 +107,13 @@ public struct SMIMEUnwrapper: Sendable {
     }
 
     private func peelPKCS7Mime(_ entity: inout MIMEPart) -> Peeled {
-        let der = entity.decodedBody()
+        // The body of an encrypted layer is released before decryption anyway: it is decoded in
+        // its own storage. Other layers keep theirs, which a failure reports.
+        let der: [UInt8]
+        switch CMS.contentType(ofOpening: entity.decodedBodyOpening(64)) {
+        case .envelopedData, .authEnvelopedData: der = entity.takeDecodedBody()
+        default: der = entity.decodedBody()
+        }
         guard der.count <= maximumCMSBytes else { return .malformed("the CMS object is larger than \(maximumCMSBytes) bytes") }
         switch CMS.contentType(of: der, maximumInputSize: maximumCMSBytes) {
         case .envelopedData, .authEnvelopedData:

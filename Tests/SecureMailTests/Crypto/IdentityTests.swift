@@ -114,6 +114,8 @@ enum LAMPS {
         let bob = try Identity.loadPKCS12(try LAMPS.bobPKCS12(), passphrase: "bob")
         let der = try LAMPS.pkcs7Body("smime-enc+legacy-disp.eml")
         #expect(CMS.contentType(of: der) == .envelopedData)
+        #expect(CMS.contentType(ofOpening: Array(der.prefix(40))) == .envelopedData)
+        #expect(CMS.contentType(of: Array(der.prefix(40))) == nil, "a whole ContentInfo is checked against its length")
         let result = try CMS.decrypt(der, identities: [try CryptoFixtures.identity("sikkermail"), bob])
         #expect(result.recipient == bob.certificate)
         let expected = try LAMPS.text("smime-enc+legacy-disp.inner").replacingOccurrences(of: "\r\n", with: "\n")
