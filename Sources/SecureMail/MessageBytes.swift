@@ -94,6 +94,17 @@ public struct MessageBytes: Sendable, Equatable {
     }
 }
 
+extension MessageBytes {
+    /// `part` serialised (``MIMEPart/serialize()``), into a spill file in `spillDirectory` when
+    /// it is larger than ``SpillFile/threshold``.
+    /// - Throws: ``FileInputError`` when the spill file cannot be written.
+    public init(serializing part: MIMEPart, spillDirectory: String?) throws(FileInputError) {
+        var writer = MessageBytesWriter(expectedCount: part.serializedCount, spillDirectory: spillDirectory)
+        part.writeSerialized { writer.append(contentsOf: $0) }
+        self = try writer.finish()
+    }
+}
+
 /// Builds a message to hand on from pieces: in memory, or, when it is going to be large,
 /// straight into a spill file through a buffer of ``stagingBytes``.
 ///
@@ -125,6 +136,21 @@ public struct MessageBytesWriter {
         write(&buffer)
         guard let file, buffer.count >= Self.stagingBytes else { return }
         flush(to: file)
+    }
+
+    /// Appends `bytes`; a large piece goes to the spill file without passing through the buffer.
+    public mutating func append(contentsOf bytes: ArraySlice<UInt8>) {
+        guard let file, bytes.count >= Self.stagingBytes else {
+            append { $0 += bytes }
+            return
+        }
+        flush(to: file)
+        guard failure == nil else { return }
+        do throws(FileInputError) {
+            try bytes.withUnsafeBytes { piece in Result { () throws(FileInputError) in try file.append(piece) } }.get()
+        } catch {
+            failure = error
+        }
     }
 
     /// The message written.

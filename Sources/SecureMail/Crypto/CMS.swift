@@ -235,22 +235,11 @@ public enum CMS {
         // issuerAndSerialNumber [0] IMPLICIT IssuerAndSerialNumber: the SEQUENCE tag becomes [0] constructed.
         let contents = Array(UnsafeBufferPointer(start: issuerOutput, count: Int(issuerLength)))
             + Array(UnsafeBufferPointer(start: serialOutput, count: Int(serialLength)))
-        let value = [0xA0] + derLength(contents.count) + contents
+        let value = DERReader.encoding(tag: 0xA0, contents: contents)
         // A SEQUENCE-typed attribute value is written verbatim, so it may carry the [0] tag.
         guard CMS_signed_add1_attr_by_NID(signerInfo, NID_id_smime_aa_encrypKeyPref, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
             throw CryptoError.openSSL("add SMIMEEncryptionKeyPreference", remedy: "The process is out of memory.")
         }
-    }
-
-    private static func derLength(_ length: Int) -> [UInt8] {
-        if length < 0x80 { return [UInt8(length)] }
-        var bytes: [UInt8] = []
-        var remaining = length
-        while remaining > 0 {
-            bytes.insert(UInt8(remaining & 0xFF), at: 0)
-            remaining >>= 8
-        }
-        return [0x80 | UInt8(bytes.count)] + bytes
     }
 
     /// Verifies a SignedData, judging each SignerInfo on its own. Throws only when `der` is not

@@ -53,7 +53,7 @@ public struct CMSDecryption: Sendable {
     }
 
     /// The decrypted content.
-    public let content: [UInt8]
+    public var content: [UInt8]
     /// EnvelopedData or AuthEnvelopedData.
     public let kind: Kind
     /// OpenSSL's lowercase name of the content-encryption algorithm, e.g. "aes-256-cbc".
@@ -168,16 +168,67 @@ extension CMS {
 
     /// Decrypts EnvelopedData or AuthEnvelopedData with the identity whose certificate a
     /// RecipientInfo names (issuer and serial, or subject key identifier). No other key is tried.
-    /// Takes ownership of `der` and lets it go once parsed; the content is decrypted into one
-    /// array no larger than `der`, so a large message is held at most twice.
+    ///
+    /// Takes ownership of `der`. EnvelopedData, what S/MIME clients send, is decrypted in `der`'s
+    /// own storage: OpenSSL is given the structure without its ciphertext, and reads the
+    /// ciphertext (its BER pieces moved together first) as detached content while the plaintext
+    /// is written over the bytes already read, so a large message is held once. Anything else
+    /// (AuthEnvelopedData, an unusual layout) is parsed whole and `der` let go before the content
+    /// is decrypted into one array no larger than it: a large message is held at most twice.
     public static func decrypt(
         _ der: consuming [UInt8], identities: [Identity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
     ) throws -> CMSDecryption {
         OpenSSLErrorQueue.clear()
         try checkInputSize(der.count, limit: maximumInputSize, what: "CMS encrypted data")
+        guard let envelope = DetachedEnvelope(splitting: der) else {
+            return try decryptWhole(consume der, identities: identities)
+        }
+        return try decryptInPlace(consume der, envelope: envelope, identities: identities)
+    }
+
+    /// ``decrypt(_:identities:maximumInputSize:)`` of the structure parsed whole.
+    private static func decryptWhole(_ der: consuming [UInt8], identities: [Identity]) throws -> CMSDecryption {
         // Decrypted content is never longer than the ciphertext, which is inside the DER.
         let capacity = der.count
         let algorithmFromInput = contentEncryptionAlgorithm(ofDER: der)
+        let opened = try open(consume der, identities: identities)
+        let content = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            let sink = try SinkBIO(buffer: buffer)
+            try decryptContent(of: opened.cms, detachedCiphertext: nil, into: sink)
+            count = sink.count
+        }
+        return CMSDecryption(
+            content: content, kind: opened.kind,
+            contentEncryptionAlgorithm: algorithmFromInput ?? (try? contentEncryptionAlgorithm(of: opened.cms)) ?? "unknown",
+            recipient: opened.identity.certificate)
+    }
+
+    /// ``decrypt(_:identities:maximumInputSize:)`` of an EnvelopedData in `der`'s own storage.
+    private static func decryptInPlace(_ der: consuming [UInt8], envelope: DetachedEnvelope, identities: [Identity]) throws -> CMSDecryption {
+        let opened = try open(envelope.header, identities: identities)
+        var content = consume der
+        let count = try content.withUnsafeMutableBufferPointer { buffer in
+            let range = envelope.gatherCiphertext(in: buffer)
+            guard let base = buffer.baseAddress, let ciphertext = BIO_new_mem_buf(base + range.lowerBound, Int32(range.count)) else {
+                throw CryptoError.openSSL("read the ciphertext", remedy: "The process is out of memory.")
+            }
+            defer { BIO_free(ciphertext) }
+            // Plaintext is never longer than the ciphertext read before it, which starts after the header.
+            let sink = try SinkBIO(buffer: buffer)
+            try decryptContent(of: opened.cms, detachedCiphertext: ciphertext, into: sink)
+            return sink.count
+        }
+        content.removeSubrange(count...)
+        LargeBuffers.releaseUnusedCapacity(of: &content)
+        return CMSDecryption(
+            content: content, kind: opened.kind,
+            contentEncryptionAlgorithm: contentEncryptionAlgorithm(ofDER: envelope.header) ?? "unknown", recipient: opened.identity.certificate)
+    }
+
+    /// Parses `der` (letting it go once parsed), finds the identity a RecipientInfo names and
+    /// decrypts the content-encryption key with it.
+    private static func open(_ der: consuming [UInt8], identities: [Identity]) throws -> (cms: CMSHandle, kind: CMSDecryption.Kind, identity: Identity) {
         guard let cms = CMSHandle.parse(der) else {
             throw CryptoError.openSSL(.malformedInput, "parse CMS encrypted data", remedy: "The message is damaged or not CMS.")
         }
@@ -215,20 +266,77 @@ extension CMS {
                 .decryptionFailed, "decrypt the content-encryption key with the key of \(identity.certificate)",
                 remedy: "The key does not open this message or the message is damaged; treat it as undecryptable.")
         }
-        let content = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            let sink = try SinkBIO(buffer: buffer)
-            guard CMS_decrypt(cms.pointer, nil, nil, nil, sink.pointer, UInt32(CMS_BINARY)) == 1 else {
-                throw CryptoError.openSSL(
-                    .decryptionFailed, "decrypt the content",
-                    remedy: "The message was altered or damaged (authentication tag or padding check failed); treat it as undecryptable.")
-            }
-            count = sink.count
+        return (cms, kind, identity)
+    }
+
+    /// Decrypts the content of `cms`, whose key is set, from `detachedCiphertext` or from the
+    /// structure itself when nil, into `sink`.
+    private static func decryptContent(of cms: CMSHandle, detachedCiphertext: OpaquePointer?, into sink: SinkBIO) throws {
+        guard CMS_decrypt(cms.pointer, nil, nil, detachedCiphertext, sink.pointer, UInt32(CMS_BINARY)) == 1 else {
+            throw CryptoError.openSSL(
+                .decryptionFailed, "decrypt the content",
+                remedy: "The message was altered or damaged (authentication tag or padding check failed); treat it as undecryptable.")
         }
-        return CMSDecryption(
-            content: content, kind: kind,
-            contentEncryptionAlgorithm: algorithmFromInput ?? (try? contentEncryptionAlgorithm(of: cms)) ?? "unknown",
-            recipient: identity.certificate)
+    }
+
+    /// An EnvelopedData (DER, or BER as streaming writers produce it) split in two: the
+    /// structure without its encryptedContent, and where the pieces of the ciphertext lie in
+    /// the input (one for a primitive encryptedContent, one per OCTET STRING of a constructed
+    /// one). Nil for anything else, which is decrypted whole.
+    private struct DetachedEnvelope {
+        /// The ContentInfo with the EncryptedContentInfo's encryptedContent left out (detached).
+        let header: [UInt8]
+        let ciphertextPieces: [Range<Int>]
+
+        /// id-envelopedData, 1.2.840.113549.1.7.3, as the contentType OBJECT IDENTIFIER.
+        private static let envelopedDataIdentifier: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x03]
+
+        init?(splitting input: borrowing [UInt8]) {
+            let reader = DERReader(bytes: copy input)
+            let bytes = reader.bytes
+            guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30, contentInfo.end == bytes.count else { return nil }
+            let parts = reader.children(of: contentInfo)
+            guard parts.count == 2, reader.encoding(of: parts[0]) == Self.envelopedDataIdentifier,
+                  parts[1].tag == 0xA0, let envelopedData = reader.children(of: parts[1]).first, envelopedData.tag == 0x30,
+                  let encryptedContentInfo = reader.children(of: envelopedData).first(where: { $0.tag == 0x30 }),
+                  let encryptedContent = reader.children(of: encryptedContentInfo).last,
+                  encryptedContent.start > encryptedContentInfo.contents.lowerBound
+            else { return nil }
+            switch encryptedContent.tag {
+            case 0x80:
+                ciphertextPieces = [encryptedContent.contents]
+            case 0xA0:
+                let pieces = reader.children(of: encryptedContent)
+                guard !pieces.isEmpty, pieces.last?.end == encryptedContent.contents.upperBound, pieces.allSatisfy({ $0.tag == 0x04 }) else {
+                    return nil
+                }
+                ciphertextPieces = pieces.map(\.contents)
+            default:
+                return nil
+            }
+            func without(_ inner: DERReader.Element, _ replacement: [UInt8], in outer: DERReader.Element) -> [UInt8] {
+                let contents = Array(bytes[outer.contents.lowerBound..<inner.start]) + replacement + bytes[inner.end..<outer.contents.upperBound]
+                return outer.isIndefinite ? [outer.tag, 0x80] + contents + [0, 0] : DERReader.encoding(tag: outer.tag, contents: contents)
+            }
+            let info = without(encryptedContent, [], in: encryptedContentInfo)
+            let enveloped = without(encryptedContentInfo, info, in: envelopedData)
+            let explicit = without(envelopedData, enveloped, in: parts[1])
+            header = without(parts[1], explicit, in: contentInfo)
+        }
+
+        /// Moves the pieces of the ciphertext together in `buffer`, where the first one starts,
+        /// and returns where it then lies.
+        func gatherCiphertext(in buffer: UnsafeMutableBufferPointer<UInt8>) -> Range<Int> {
+            let start = ciphertextPieces[0].lowerBound
+            var end = start
+            for piece in ciphertextPieces {
+                if piece.lowerBound != end, let base = buffer.baseAddress {
+                    memmove(base + end, base + piece.lowerBound, piece.count)
+                }
+                end += piece.count
+            }
+            return start..<end
+        }
     }
 
     private static func identityMatches(_ identity: Identity, _ recipientInfo: OpaquePointer) -> Bool {
@@ -283,8 +391,8 @@ extension CMS {
         contentEncryptionAlgorithm(ofDER: try cms.derBytes(operation: "re-encode CMS"))
     }
 
-    /// The algorithm read from DER as received; nil when it is BER (indefinite lengths), which
-    /// the caller then re-encodes.
+    /// The algorithm read from the structure as received (DER or BER); nil when it cannot be
+    /// read there, and the caller then asks OpenSSL to re-encode it.
     private static func contentEncryptionAlgorithm(ofDER der: [UInt8]) -> String? {
         let reader = DERReader(bytes: der)
         guard let contentInfo = reader.element(at: 0),
@@ -294,7 +402,7 @@ extension CMS {
         guard let encryptedContentInfo = reader.children(of: enveloped).dropFirst().first(where: { $0.tag == 0x30 }),
               let algorithm = reader.children(of: encryptedContentInfo).dropFirst().first,
               let oid = reader.children(of: algorithm).first, oid.tag == 0x06 else { return nil }
-        let encoded = reader.encoding(of: oid, startingAt: algorithm.contents.lowerBound)
+        let encoded = reader.encoding(of: oid)
         let object = encoded.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_ASN1_OBJECT(nil, &cursor, buffer.count)

@@ -1,22 +1,51 @@
-/// A minimal reader of DER tag-length-value elements, for the few fields OpenSSL has no getter for.
+/// A minimal reader of DER and BER tag-length-value elements, for the few fields OpenSSL has no
+/// getter for and for taking an EnvelopedData apart around its ciphertext.
 struct DERReader {
     struct Element {
         let tag: UInt8
-        /// Range of the contents (after tag and length) in the reader's bytes.
+        /// Where the element (its tag) starts in the reader's bytes.
+        let start: Int
+        /// Range of the contents (after tag and length; before the end-of-contents octets of an
+        /// indefinite length) in the reader's bytes.
         let contents: Range<Int>
+        /// True for a BER indefinite length, which end-of-contents octets close.
+        let isIndefinite: Bool
+
+        /// Where the element ends: after its contents, and its end-of-contents octets if any.
+        var end: Int { contents.upperBound + (isIndefinite ? 2 : 0) }
+        var isConstructed: Bool { tag & 0x20 != 0 }
     }
 
     let bytes: [UInt8]
 
-    /// Reads the element starting at `offset` (single-byte tags, definite lengths only, as DER requires).
+    /// Nesting deeper than this is refused: CMS needs a handful of levels, and hostile input
+    /// must not recurse without bound.
+    private static let maximumDepth = 32
+
+    /// Reads the element starting at `offset`: single-byte tags; definite lengths, and the
+    /// indefinite lengths of BER for constructed elements.
     func element(at offset: Int, within limit: Int? = nil) -> Element? {
-        let end = min(limit ?? bytes.count, bytes.count)
-        guard offset >= 0, offset + 2 <= end else { return nil }
+        element(at: offset, within: min(limit ?? bytes.count, bytes.count), depth: 0)
+    }
+
+    private func element(at offset: Int, within end: Int, depth: Int) -> Element? {
+        guard depth < Self.maximumDepth, offset >= 0, offset + 2 <= end else { return nil }
         let tag = bytes[offset]
         guard tag & 0x1F != 0x1F else { return nil }
         var cursor = offset + 1
         let first = bytes[cursor]
         cursor += 1
+        if first == 0x80 {
+            guard tag & 0x20 != 0 else { return nil }
+            var child = cursor
+            while true {
+                guard child + 2 <= end else { return nil }
+                if bytes[child] == 0 && bytes[child + 1] == 0 { break }
+                guard let next = element(at: child, within: end, depth: depth + 1) else { return nil }
+                child = next.end
+            }
+            return Element(tag: tag, start: offset, contents: cursor..<child, isIndefinite: true)
+        }
         var length = 0
         if first < 0x80 {
             length = Int(first)
@@ -29,7 +58,7 @@ struct DERReader {
             }
         }
         guard length <= end - cursor else { return nil }
-        return Element(tag: tag, contents: cursor..<(cursor + length))
+        return Element(tag: tag, start: offset, contents: cursor..<(cursor + length), isIndefinite: false)
     }
 
     /// The children of a constructed element.
@@ -38,13 +67,29 @@ struct DERReader {
         var offset = parent.contents.lowerBound
         while offset < parent.contents.upperBound, let child = element(at: offset, within: parent.contents.upperBound) {
             result.append(child)
-            offset = child.contents.upperBound
+            offset = child.end
         }
         return result
     }
 
-    /// The whole encoding (tag, length, contents) of an element, found by its content range.
-    func encoding(of element: Element, startingAt offset: Int) -> [UInt8] {
-        Array(bytes[offset..<element.contents.upperBound])
+    /// The DER encoding of an element with a single-byte `tag` and `contents`.
+    static func encoding(tag: UInt8, contents: [UInt8]) -> [UInt8] {
+        var length: [UInt8] = []
+        var remaining = contents.count
+        if remaining < 0x80 {
+            length = [UInt8(remaining)]
+        } else {
+            while remaining > 0 {
+                length.insert(UInt8(remaining & 0xFF), at: 0)
+                remaining >>= 8
+            }
+            length.insert(0x80 | UInt8(length.count), at: 0)
+        }
+        return [tag] + length + contents
+    }
+
+    /// The whole encoding (tag, length, contents and end-of-contents) of an element.
+    func encoding(of element: Element) -> [UInt8] {
+        Array(bytes[element.start..<element.end])
     }
 }

@@ -94,8 +94,14 @@ public struct GatewayProcessor: Sendable {
             inspection.report.action = plan.action.rawValue
             switch plan.action {
             case .deliver:
-                if let message = plan.message {
-                    deliveries.append(Delivery(sender: sender, recipients: plan.recipients, message: MessageBytes(message), kind: "decrypted"))
+                if let message = plan.deliveredMessage {
+                    let bytes: MessageBytes
+                    do {
+                        bytes = try MessageBytes(serializing: message, spillDirectory: configuration.gateway.stateDirectory)
+                    } catch {
+                        throw TransientProcessingError(description: "the decrypted message cannot be written to a spill file (\(error)); free space in the state_directory")
+                    }
+                    deliveries.append(Delivery(sender: sender, recipients: plan.recipients, message: bytes, kind: "decrypted"))
                 }
                 if inspection.report.verdict == .verified, configuration.inbound.harvestCertificates, let unwrapped = inspection.unwrapped {
                     try await harvest(unwrapped, at: time)

@@ -14,9 +14,12 @@ public struct InboundPlan: Sendable {
     /// Internal addresses to deliver to (the route), when delivering.
     public var recipients: [String]
     /// The message as delivered: decrypted, protected headers restored, status headers added.
-    public var message: [UInt8]?
+    public var deliveredMessage: MIMEPart?
     /// Why quarantined or rejected; empty when delivered as verified.
     public var reasons: [String]
+
+    /// ``deliveredMessage`` serialised (a large one is better written piece by piece).
+    public var message: [UInt8]? { deliveredMessage?.serialize() }
 }
 
 /// Decides what to do with an inspected inbound message and builds the delivered message.
@@ -28,15 +31,15 @@ public enum InboundPlanner {
     public static func plan(_ inspection: Inspection, mailbox: MailboxSettings, route: RouteDecision) -> InboundPlan {
         let report = inspection.report
         guard let unwrapped = inspection.unwrapped else {
-            return InboundPlan(action: .quarantine, recipients: [], message: nil, reasons: report.reasons)
+            return InboundPlan(action: .quarantine, recipients: [], deliveredMessage: nil, reasons: report.reasons)
         }
         switch report.verdict {
         case .decryptFailed, .malformed:
             // Never hand a person ciphertext they cannot read, or a structure we cannot judge.
-            return InboundPlan(action: .quarantine, recipients: [], message: nil, reasons: report.reasons)
+            return InboundPlan(action: .quarantine, recipients: [], deliveredMessage: nil, reasons: report.reasons)
         case .verified:
             return InboundPlan(
-                action: .deliver, recipients: route.to, message: deliveredMessage(unwrapped, report: report, subjectTag: nil),
+                action: .deliver, recipients: route.to, deliveredMessage: deliveredMessage(unwrapped, report: report, subjectTag: nil),
                 reasons: [])
         case .notVerified, .plain:
             let reasons = report.reasons.isEmpty ? ["the message is not signed"] : report.reasons
@@ -44,11 +47,11 @@ public enum InboundPlanner {
             case .deliverMarked:
                 return InboundPlan(
                     action: .deliver, recipients: route.to,
-                    message: deliveredMessage(unwrapped, report: report, subjectTag: mailbox.unverifiedSubjectTag), reasons: reasons)
+                    deliveredMessage: deliveredMessage(unwrapped, report: report, subjectTag: mailbox.unverifiedSubjectTag), reasons: reasons)
             case .quarantine:
-                return InboundPlan(action: .quarantine, recipients: [], message: nil, reasons: reasons)
+                return InboundPlan(action: .quarantine, recipients: [], deliveredMessage: nil, reasons: reasons)
             case .reject:
-                return InboundPlan(action: .reject, recipients: [], message: nil, reasons: reasons)
+                return InboundPlan(action: .reject, recipients: [], deliveredMessage: nil, reasons: reasons)
             }
         }
     }
@@ -58,7 +61,7 @@ public enum InboundPlanner {
     /// verified, the Subject tagged and every HTML part neutralised (``HTMLNeutraliser``):
     /// content that is not verified may have been built or modified by an attacker around
     /// decrypted text (EFAIL), so it must not be able to make the reader's client load URLs.
-    static func deliveredMessage(_ unwrapped: UnwrappedMessage, report: MessageReport, subjectTag: String?) -> [UInt8] {
+    static func deliveredMessage(_ unwrapped: UnwrappedMessage, report: MessageReport, subjectTag: String?) -> MIMEPart {
         var content = ProtectedHeaders.removingLegacyDisplay(from: unwrapped.content)
         var header = ProtectedHeaders.effectiveHeader(of: unwrapped)
         header.removeAll { $0.name.lowercased().hasPrefix(statusHeaderPrefix) }
@@ -83,7 +86,7 @@ public enum InboundPlanner {
         if report.verdict != .verified {
             content = neutralisingHTML(in: content)
         }
-        return content.serialize()
+        return content
     }
 
     /// Media types rendered as HTML by mail clients and browsers.

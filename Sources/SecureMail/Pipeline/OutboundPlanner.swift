@@ -76,20 +76,20 @@ public struct OutboundPlanner: Sendable {
         let internalOnes = recipients.filter { internalRecipients.contains($0.lowercased()) }
         // Serialised only when an unchanged copy goes out: a large message is not held twice for nothing.
         var serialized: MessageBytes?
-        func original() -> MessageBytes {
+        func original() throws -> MessageBytes {
             if let serialized { return serialized }
-            let bytes = MessageBytes(message.serialize())
+            let bytes = try MessageBytes(serializing: message, spillDirectory: spillDirectory)
             serialized = bytes
             return bytes
         }
         var deliveries: [Delivery] = []
         if !internalOnes.isEmpty {
-            deliveries.append(Delivery(sender: sender, recipients: internalOnes, message: original(), kind: "unchanged"))
+            deliveries.append(Delivery(sender: sender, recipients: internalOnes, message: try original(), kind: "unchanged"))
         }
         var plan = OutboundPlan(decision: decision, deliveries: [], heldRecipients: [], rejection: nil, reasons: decision.reasons)
         switch decision.action {
         case .allow:
-            if !external.isEmpty { deliveries.append(Delivery(sender: sender, recipients: external, message: original(), kind: "unchanged")) }
+            if !external.isEmpty { deliveries.append(Delivery(sender: sender, recipients: external, message: try original(), kind: "unchanged")) }
         case .block:
             plan.rejection = "5.7.1 Message blocked by the data protection policy: " + Self.summary(decision.findings)
             return plan
@@ -110,7 +110,7 @@ public struct OutboundPlanner: Sendable {
                 if decision.action == .encryptOrTLS {
                     var marked = message
                     marked.header.replaceOrAppend(name: Self.requireTLSHeader, value: "yes")
-                    deliveries.append(Delivery(sender: sender, recipients: withoutCertificate, message: MessageBytes(marked.serialize()), kind: "tls-required"))
+                    deliveries.append(Delivery(sender: sender, recipients: withoutCertificate, message: try MessageBytes(serializing: marked, spillDirectory: spillDirectory), kind: "tls-required"))
                 } else {
                     plan.heldRecipients = withoutCertificate
                     deliveries.append(notice(to: sender, held: withoutCertificate, decision: decision, quarantineID: quarantineID, subject: message))

@@ -118,7 +118,7 @@ public struct SMIMEUnwrapper: Sendable {
         switch CMS.contentType(of: der, maximumInputSize: maximumCMSBytes) {
         case .envelopedData, .authEnvelopedData:
             entity.body = .single([])
-            let decryption: CMSDecryption
+            var decryption: CMSDecryption
             do {
                 decryption = try CMS.decrypt(consume der, identities: identities, maximumInputSize: maximumCMSBytes)
             } catch let error as CryptoError where error.kind == .malformedInput {
@@ -126,7 +126,10 @@ public struct SMIMEUnwrapper: Sendable {
             } catch {
                 return .cannotDecrypt("\(error)")
             }
-            guard let inner = parseInner(decryption.content) else {
+            // Handed over, so that the parser takes the decrypted bytes over instead of copying them.
+            let content = decryption.content
+            decryption.content = []
+            guard let inner = parseInner(content) else {
                 return .malformed("the decrypted content is not a MIME entity within the limits")
             }
             let layer = SMIMELayer(
@@ -180,8 +183,9 @@ public struct SMIMEUnwrapper: Sendable {
             signers: verification.signers.map { SignerOutcome($0, bundled: verification.certificates) }, warnings: warnings)
     }
 
-    private func parseInner(_ bytes: [UInt8]) -> MIMEPart? {
-        try? MIMEParser.parse(bytes, limits: limits)
+    /// Parses decrypted or signed content, which it takes over (see ``MIMEParser/parse(_:limits:)``).
+    private func parseInner(_ bytes: consuming [UInt8]) -> MIMEPart? {
+        try? MIMEParser.parse(consume bytes, limits: limits)
     }
 
     /// Looks below an ordinary multipart for signatures (verified and reported as partial) and

@@ -109,6 +109,24 @@ struct RecipientCase: Sendable, CustomStringConvertible {
         }
     }
 
+    /// EnvelopedData, DER or streamed BER in 4 KB pieces, is decrypted in the storage it was
+    /// handed over in (the plaintext written over the ciphertext already read).
+    @Test func envelopedDataIsDecryptedInItsOwnStorage() throws {
+        let recipient = try CryptoFixtures.identity("sikkermail")
+        let large = (0..<300_000).flatMap { Array("linje \($0) af en stor vedhæftning\r\n".utf8) }
+        var streamed: [UInt8] = []
+        try CMS.encrypt(writing: { emit in try emit(large[...]) }, recipients: [CMSRecipient(certificate: recipient.certificate)]) { streamed += $0 }
+        #expect(Array(streamed.prefix(2)) == [0x30, 0x80])
+        for var encrypted in [try CMS.encrypt(large, recipients: [CMSRecipient(certificate: recipient.certificate)]), streamed] {
+            let storage = encrypted.withUnsafeMutableBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            let result = try CMS.decrypt(consume encrypted, identities: [try CryptoFixtures.identity("demo-customer"), recipient])
+            #expect(result.content == large)
+            #expect(result.content.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == storage)
+            #expect(result.contentEncryptionAlgorithm == "aes-256-cbc")
+            #expect(result.recipient == recipient.certificate)
+        }
+    }
+
     @Test func signedDataIsNotDecryptable() throws {
         let identity = try CryptoFixtures.identity("sikkermail")
         let signed = try CMS.sign(content, signer: identity, detached: false)

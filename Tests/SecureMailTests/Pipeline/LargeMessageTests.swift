@@ -100,6 +100,30 @@ import Testing
         }
     }
 
+    /// A 3 MB attachment from a customer, signed and encrypted to the mailbox: the decrypted
+    /// copy is written to a spill file as it is made and carries the attachment byte for byte.
+    @Test func largeInboundMailIsDeliveredDecryptedFromASpillFile() async throws {
+        let attachment = Self.pseudoRandomBytes(3 * 1024 * 1024 + 11, seed: 9)
+        var content = Self.staffMail(
+            text: "Hej, her er billederne.\r\n", attachment: attachment, attachmentName: "skade.bin",
+            attachmentType: ContentType(type: "application", subtype: "octet-stream"))
+        content.header.replaceOrAppend(name: "From", value: "kunde@example.dk")
+        content.header.replaceOrAppend(name: "To", value: "sikkermail@gjensidige.dk")
+        let customer = try CryptoFixtures.identity("demo-customer")
+        let message = try SMIMEWriter.wrapEncrypted(
+            content, protectHeaders: true, recipients: [CMSRecipient(certificate: try CryptoFixtures.certificate("sikkermail"))],
+            sign: { try SMIMEWriter.signDetached($0, signer: customer) }).collected()
+        try await OutboundEndToEndTests.withProcessor { processor, _ in
+            let result = try await processor.process(message, sender: "kunde@example.dk", recipients: ["sikkermail@gjensidige.dk"])
+            #expect(result.report.verdict == .verified)
+            let delivery = try #require(result.deliveries.first)
+            #expect(delivery.kind == "decrypted")
+            #expect(delivery.message.isSpilled)
+            let delivered = try MIMEParser.parse(try delivery.message.collected())
+            #expect(delivered.allParts().first { $0.filename == "skade.bin" }?.decodedBody() == attachment)
+        }
+    }
+
     /// Content with bare LF line ends, signed opaquely and detached and encrypted with AES-GCM:
     /// what is signed and encrypted is the CR LF form, and it comes back whole.
     @Test func largeContentWithBareLineFeedsIsSignedAndEncryptedInCanonicalForm() throws {
