@@ -96,6 +96,8 @@ PY
     wait "$serve" "$sink" 2>/dev/null || true
 }
 serve_available=$(command -v smtp-sink >/dev/null && echo yes || echo no)
+serve_note=""
+[ "$serve_available" = yes ] || serve_note=$'\nNot measured: smtp-sink (Debian\'s postfix package) is not installed.'
 
 rows="" serve_rows=""
 for size in $sizes; do
@@ -150,8 +152,7 @@ message plus 64 MB. The configuration allows messages of up to 256 MiB for the 1
 $rows
 The content filter, \`securemail-relay serve\`, started afresh for each message, which Python's
 smtplib sends over SMTP (with SIZE) and the filter hands to Postfix's smtp-sink: the SMTP
-transaction's time and the filter's peak resident memory (VmHWM), against the same limit.
-$( [ "$serve_available" = yes ] || echo "Not measured: smtp-sink (Debian's postfix package) is not installed." )
+transaction's time and the filter's peak resident memory (VmHWM), against the same limit.$serve_note
 
 | message | bytes | serve s | serve peak MiB | limit MiB |
 | --- | ---: | ---: | ---: | ---: |
