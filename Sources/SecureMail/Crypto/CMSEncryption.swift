@@ -314,6 +314,8 @@ extension CMS {
             default:
                 return nil
             }
+            // OpenSSL's memory BIO takes an int length.
+            guard ciphertextPieces.reduce(0, { $0 + $1.count }) <= Int(Int32.max) else { return nil }
             func without(_ inner: DERReader.Element, _ replacement: [UInt8], in outer: DERReader.Element) -> [UInt8] {
                 let contents = Array(bytes[outer.contents.lowerBound..<inner.start]) + replacement + bytes[inner.end..<outer.contents.upperBound]
                 return outer.isIndefinite ? [outer.tag, 0x80] + contents + [0, 0] : DERReader.encoding(tag: outer.tag, contents: contents)

@@ -127,6 +127,36 @@ struct RecipientCase: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Damaged structure around the ciphertext, DER and BER: decryption fails with an error or
+    /// gives some content, and never reads or writes outside the input.
+    @Test func damagedEnvelopedDataFailsCleanly() throws {
+        let recipient = try CryptoFixtures.identity("sikkermail")
+        var streamed: [UInt8] = []
+        try CMS.encrypt(writing: { emit in try emit(content[...]) }, recipients: [CMSRecipient(certificate: recipient.certificate)]) { streamed += $0 }
+        let der = try CMS.encrypt(content, recipients: [CMSRecipient(certificate: recipient.certificate)])
+        var state: UInt64 = 0x5EC0_4E3A_11
+        func next() -> Int {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Int(truncatingIfNeeded: state >> 1)
+        }
+        for original in [der, streamed] {
+            for _ in 0..<300 {
+                var damaged = original
+                for _ in 0...(next() % 3) {
+                    let index = next() % damaged.count
+                    switch next() % 3 {
+                    case 0: damaged[index] = UInt8(truncatingIfNeeded: next())
+                    case 1: damaged[index] ^= 0x80
+                    default: damaged.removeSubrange(index..<min(damaged.count, index + 1 + next() % 8))
+                    }
+                }
+                _ = try? CMS.decrypt(damaged, identities: [recipient])
+            }
+        }
+    }
+
     @Test func signedDataIsNotDecryptable() throws {
         let identity = try CryptoFixtures.identity("sikkermail")
         let signed = try CMS.sign(content, signer: identity, detached: false)
