@@ -169,12 +169,12 @@ extension CMS {
     /// Decrypts EnvelopedData or AuthEnvelopedData with the identity whose certificate a
     /// RecipientInfo names (issuer and serial, or subject key identifier). No other key is tried.
     ///
-    /// Takes ownership of `der`. EnvelopedData, what S/MIME clients send, is decrypted in `der`'s
-    /// own storage: OpenSSL is given the structure without its ciphertext, and reads the
-    /// ciphertext (its BER pieces moved together first) as detached content while the plaintext
-    /// is written over the bytes already read, so a large message is held once. Anything else
-    /// (AuthEnvelopedData, an unusual layout) is parsed whole and `der` let go before the content
-    /// is decrypted into one array no larger than it: a large message is held at most twice.
+    /// Takes ownership of `der`, which is decrypted in its own storage: OpenSSL is given the
+    /// structure without its ciphertext, and reads the ciphertext (its BER pieces moved together
+    /// first) as detached content while the plaintext is written over the bytes already read, so
+    /// a large message is held once. Plaintext that fails the padding or GCM tag check is thrown
+    /// away with the storage. An unusual layout is parsed whole and `der` let go before the
+    /// content is decrypted into one array no larger than it: held at most twice.
     public static func decrypt(
         _ der: consuming [UInt8], identities: [Identity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
     ) throws -> CMSDecryption {
@@ -204,7 +204,7 @@ extension CMS {
             recipient: opened.identity.certificate)
     }
 
-    /// ``decrypt(_:identities:maximumInputSize:)`` of an EnvelopedData in `der`'s own storage.
+    /// ``decrypt(_:identities:maximumInputSize:)`` in `der`'s own storage.
     private static func decryptInPlace(_ der: consuming [UInt8], envelope: DetachedEnvelope, identities: [Identity]) throws -> CMSDecryption {
         let opened = try open(envelope.header, identities: identities)
         var content = consume der
@@ -279,8 +279,8 @@ extension CMS {
         }
     }
 
-    /// An EnvelopedData (DER, or BER as streaming writers produce it) split in two: the
-    /// structure without its encryptedContent, and where the pieces of the ciphertext lie in
+    /// An EnvelopedData or AuthEnvelopedData (DER, or BER as streaming writers produce it) split
+    /// in two: the structure without its encryptedContent, and where the pieces of the ciphertext lie in
     /// the input (one for a primitive encryptedContent, one per OCTET STRING of a constructed
     /// one). Nil for anything else, which is decrypted whole.
     private struct DetachedEnvelope {
@@ -288,15 +288,20 @@ extension CMS {
         let header: [UInt8]
         let ciphertextPieces: [Range<Int>]
 
-        /// id-envelopedData, 1.2.840.113549.1.7.3, as the contentType OBJECT IDENTIFIER.
-        private static let envelopedDataIdentifier: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x03]
+        /// id-envelopedData (1.2.840.113549.1.7.3) and id-ct-authEnvelopedData
+        /// (1.2.840.113549.1.9.16.1.23, RFC 5083) as contentType OBJECT IDENTIFIERs.
+        private static let identifiers: [[UInt8]] = [
+            [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x03],
+            [0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x10, 0x01, 0x17],
+        ]
 
         init?(splitting input: borrowing [UInt8]) {
             let reader = DERReader(bytes: copy input)
             let bytes = reader.bytes
             guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30, contentInfo.end == bytes.count else { return nil }
             let parts = reader.children(of: contentInfo)
-            guard parts.count == 2, reader.encoding(of: parts[0]) == Self.envelopedDataIdentifier,
+            // The (auth)EncryptedContentInfo is the first SEQUENCE of either structure.
+            guard parts.count == 2, Self.identifiers.contains(reader.encoding(of: parts[0])),
                   parts[1].tag == 0xA0, let envelopedData = reader.children(of: parts[1]).first, envelopedData.tag == 0x30,
                   let encryptedContentInfo = reader.children(of: envelopedData).first(where: { $0.tag == 0x30 }),
                   let encryptedContent = reader.children(of: encryptedContentInfo).last,

@@ -127,6 +127,29 @@ struct RecipientCase: Sendable, CustomStringConvertible {
         }
     }
 
+    /// AuthEnvelopedData (AES-256-GCM) as well, and there a changed byte of the ciphertext
+    /// always fails: the tag is checked after the content read as detached.
+    @Test func authEnvelopedDataIsDecryptedInItsOwnStorageAndItsTagChecked() throws {
+        let recipient = try CryptoFixtures.identity("sikkermail")
+        let large = (0..<100_000).flatMap { Array("linje \($0) af en stor vedhæftning\r\n".utf8) }
+        var streamed: [UInt8] = []
+        try CMS.encrypt(
+            writing: { emit in try emit(large[...]) }, recipients: [CMSRecipient(certificate: recipient.certificate)], cipher: .aes256GCM
+        ) { streamed += $0 }
+        let der = try CMS.encrypt(large, recipients: [CMSRecipient(certificate: recipient.certificate)], cipher: .aes256GCM)
+        for var encrypted in [der, streamed] {
+            var tampered = encrypted
+            tampered[tampered.count / 2] ^= 0x01
+            let storage = encrypted.withUnsafeMutableBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            let result = try CMS.decrypt(consume encrypted, identities: [recipient])
+            #expect(result.kind == .authEnveloped)
+            #expect(result.content == large)
+            #expect(result.content.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == storage)
+            let error = try #require(throws: CryptoError.self) { try CMS.decrypt(tampered, identities: [recipient]) }
+            #expect(error.kind == .decryptionFailed)
+        }
+    }
+
     /// Damaged structure around the ciphertext, DER and BER: decryption fails with an error or
     /// gives some content, and never reads or writes outside the input.
     @Test func damagedEnvelopedDataFailsCleanly() throws {
