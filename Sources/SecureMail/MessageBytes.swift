@@ -145,12 +145,7 @@ public struct MessageBytesWriter {
             return
         }
         flush(to: file)
-        guard failure == nil else { return }
-        do throws(FileInputError) {
-            try bytes.withUnsafeBytes { piece in Result { () throws(FileInputError) in try file.append(piece) } }.get()
-        } catch {
-            failure = error
-        }
+        write(bytes, to: file)
     }
 
     /// The message written.
@@ -163,14 +158,18 @@ public struct MessageBytesWriter {
     }
 
     private mutating func flush(to file: SpillFile) {
-        if failure == nil {
-            do throws(FileInputError) {
-                try file.append(buffer)
-            } catch {
-                failure = error
-            }
-        }
+        write(buffer[...], to: file)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes `bytes` to the file unless a write failed before; a failure is kept for ``finish()``.
+    private mutating func write(_ bytes: ArraySlice<UInt8>, to file: SpillFile) {
+        guard failure == nil else { return }
+        do throws(FileInputError) {
+            try file.append(bytes)
+        } catch {
+            failure = error
+        }
     }
 }
 
@@ -238,7 +237,7 @@ public final class SpillFile: @unchecked Sendable {
 
     /// Writes `bytes` at the end of the file.
     /// - Throws: ``FileInputError/failed(errno:)`` when the system refuses the write.
-    func append(_ bytes: borrowing [UInt8]) throws(FileInputError) {
+    func append(_ bytes: ArraySlice<UInt8>) throws(FileInputError) {
         try bytes.withUnsafeBytes { buffer in Result { () throws(FileInputError) in try append(buffer) } }.get()
     }
 

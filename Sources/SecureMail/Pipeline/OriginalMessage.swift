@@ -43,7 +43,7 @@ final class OriginalMessage {
     private static func spill(_ bytes: borrowing [UInt8], into directory: String, logger: Logger) -> SpillFile? {
         guard let file = SpillFile.create(in: directory, logger: logger) else { return nil }
         do throws(FileInputError) {
-            try file.append(bytes)
+            try file.append(bytes[...])
             return file
         } catch {
             logger.warning(
