@@ -17,6 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/inbound" "$work/outbound"
 cc -O2 -Wall -Wextra -pthread Benchmarks/openssl-floor.c -lcrypto -o "$work/openssl-floor"
+cc -O2 -Wall -Wextra Benchmarks/primitive-floor.c -lcrypto -o "$work/primitive-floor"
 threads=$(nproc)
 
 # Lines end in CR LF, as S/MIME clients write what they sign.
@@ -36,6 +37,7 @@ inbound=$("$relay" bench "$work/inbound" --repeat "$repetitions" --threads "$thr
 outbound=$("$relay" bench "$work/outbound" --repeat "$repetitions" --threads "$threads" --direction outbound)
 floor_in=$("$work/openssl-floor" inbound "$work/inbound" certs/sikkermail.pem certs/sikkermail.key.pem certs/demo-ca.pem "$threads" "$repetitions")
 floor_out=$("$work/openssl-floor" outbound "$work/outbound" certs/sikkermail.pem certs/sikkermail.key.pem certs/demo-customer.pem "$threads" "$repetitions")
+primitives=$("$work/primitive-floor" certs/sikkermail.pem certs/sikkermail.key.pem certs/demo-customer.pem 20480)
 floor_line() { # KEY=VALUE output of openssl-floor -> one sentence
     eval "$1"
     printf '%s messages on %s threads in %s s: %s messages/s; RSA-2048 limit %s ops/s; %.0f%% of the limit' \
@@ -45,6 +47,13 @@ echo "$inbound"
 echo "$outbound"
 echo "openssl floor inbound: $floor_in"
 echo "openssl floor outbound: $floor_out"
+echo "primitives: $primitives"
+primitive_line() { # KEY=VALUE output of primitive-floor -> one sentence
+    eval "$1"
+    printf 'one thread, %s bytes of content: RSA-2048 signature %s µs, decryption %s µs, verification %s µs, encryption %s µs; AES-256-CBC %s µs; SHA-256 %s µs; parsing the customer certificate (`d2i_X509`) %s µs. The primitives alone allow %.0f%% of the limit inbound (decryption, two verifications, AES, SHA-256) and %.0f%% outbound (signature, two encryptions, AES, SHA-256)' \
+        "$bytes" "$sign_us" "$decrypt_us" "$verify_us" "$encrypt_us" "$aes_us" "$sha256_us" "$x509_us" \
+        "$(python3 -c "print($inbound * 100)")" "$(python3 -c "print($outbound * 100)")"
+}
 
 section=$(cat <<MD
 <!-- bench-pipeline:begin -->
@@ -59,6 +68,7 @@ measured in the same run with the same threads (PKCS#1 v1.5 signatures with the 
 - $outbound
 - OpenSSL alone, inbound (\`Benchmarks/openssl-floor.c\`: \`SMIME_read_CMS\`, \`CMS_decrypt\`, \`SMIME_read_CMS\`, \`CMS_verify\`): $(floor_line "$floor_in")
 - OpenSSL alone, outbound (\`CMS_sign\` SHA-256 detached, \`CMS_encrypt\` AES-256-CBC to the customer and the mailbox, as the gateway does, S/MIME out, no DLP scan): $(floor_line "$floor_out")
+- The primitives alone (\`Benchmarks/primitive-floor.c\`), $(primitive_line "$primitives")
 <!-- bench-pipeline:end -->
 MD
 )

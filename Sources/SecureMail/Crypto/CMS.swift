@@ -279,7 +279,7 @@ public enum CMS {
     ) throws -> (verification: CMSVerification, isDetached: Bool) {
         OpenSSLErrorQueue.clear()
         try checkInputSize(der.count, limit: maximumInputSize, what: "CMS SignedData")
-        guard let cms = CMSHandle.parse(der) else {
+        guard let (cms, embedded) = parseSignedData(der) else {
             throw CryptoError.openSSL(.malformedInput, "parse CMS SignedData", remedy: "The signature is damaged or not CMS; treat the message as not verified.")
         }
         guard OBJ_obj2nid(CMS_get0_type(cms.pointer)) == NID_pkcs7_signed else {
@@ -292,7 +292,6 @@ public enum CMS {
         if eContentType != idData {
             warnings.append("The signed content type is \(objectName(CMS_get0_eContentType(cms.pointer))) (\(eContentType)), not id-data: S/MIME signs id-data only.")
         }
-        let embedded = Certificate.certificatesOf(cms)
         let isDetached = CMS_is_detached(cms.pointer) == 1
         if isDetached {
             if detachedContent == nil {
@@ -323,6 +322,58 @@ public enum CMS {
         let verification = CMSVerification(
             content: content, eContentType: eContentType, signers: signers, certificates: embedded, warnings: warnings)
         return (verification, isDetached)
+    }
+
+    /// Parses CMS, with the certificates of a small SignedData taken from the process's
+    /// ``CertificateCache`` rather than parsed again; anything else is parsed as it is.
+    private static func parseSignedData(_ der: [UInt8]) -> (cms: CMSHandle, certificates: [Certificate])? {
+        if let split = SignedDataCertificates(splitting: der, cache: .shared), let cms = CMSHandle.parse(split.remainder) {
+            return (cms, split.certificates)
+        }
+        guard let cms = CMSHandle.parse(der) else { return nil }
+        return (cms, Certificate.certificatesOf(cms))
+    }
+
+    /// A SignedData taken apart into its certificates and the rest. The certificates field is
+    /// outside what is signed, so verifying the rest against them (added as untrusted
+    /// certificates, as the field is) judges the same signature.
+    struct SignedDataCertificates {
+        /// Above this size the copy without the certificates would cost more than parsing them:
+        /// it holds encapsulated content, which is hashed anyway.
+        static let maximumSize = 1 << 20
+
+        /// The ContentInfo without the SignedData's certificates field.
+        let remainder: [UInt8]
+        /// The certificates in the order of the field.
+        let certificates: [Certificate]
+
+        /// id-signedData (1.2.840.113549.1.7.2) as a contentType OBJECT IDENTIFIER.
+        private static let identifier: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]
+
+        /// Nil when `der` is larger than ``maximumSize``, is not a SignedData, has no
+        /// certificates, or has one that is not a plain X.509 certificate that parses on its own.
+        init?(splitting der: [UInt8], cache: CertificateCache) {
+            guard der.count <= Self.maximumSize else { return nil }
+            let reader = DERReader(bytes: der)
+            guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30, contentInfo.end == der.count else { return nil }
+            let parts = reader.children(of: contentInfo)
+            // SignedData: version, digestAlgorithms, encapContentInfo, [0] certificates OPTIONAL,
+            // [1] crls OPTIONAL, signerInfos.
+            guard parts.count == 2, reader.encoding(of: parts[0]) == Self.identifier, parts[1].tag == 0xA0,
+                  let signedData = reader.children(of: parts[1]).first, signedData.tag == 0x30 else { return nil }
+            let fields = reader.children(of: signedData)
+            guard fields.count >= 4, let field = fields.dropFirst(3).first, field.tag == 0xA0 else { return nil }
+            let elements = reader.children(of: field)
+            guard let last = elements.last, last.end == field.contents.upperBound else { return nil }
+            var certificates: [Certificate] = []
+            for element in elements {
+                guard element.tag == 0x30, !element.isIndefinite,
+                      let certificate = cache.certificate(derEncoded: reader.encoding(of: element)) else { return nil }
+                certificates.append(certificate)
+            }
+            remainder = reader.encoding(along: [contentInfo, parts[1], signedData], replacing: field, with: [])
+            self.certificates = certificates
+        }
     }
 
     /// Writes the detached content through the SignedData's digest BIOs (which end in a null BIO:

@@ -321,14 +321,8 @@ extension CMS {
             }
             // OpenSSL's memory BIO takes an int length.
             guard ciphertextPieces.reduce(0, { $0 + $1.count }) <= Int(Int32.max) else { return nil }
-            func without(_ inner: DERReader.Element, _ replacement: [UInt8], in outer: DERReader.Element) -> [UInt8] {
-                let contents = Array(bytes[outer.contents.lowerBound..<inner.start]) + replacement + bytes[inner.end..<outer.contents.upperBound]
-                return outer.isIndefinite ? [outer.tag, 0x80] + contents + [0, 0] : DERReader.encoding(tag: outer.tag, contents: contents)
-            }
-            let info = without(encryptedContent, [], in: encryptedContentInfo)
-            let enveloped = without(encryptedContentInfo, info, in: envelopedData)
-            let explicit = without(envelopedData, enveloped, in: parts[1])
-            header = without(parts[1], explicit, in: contentInfo)
+            header = reader.encoding(
+                along: [contentInfo, parts[1], envelopedData, encryptedContentInfo], replacing: encryptedContent, with: [])
         }
 
         /// Moves the pieces of the ciphertext together in `buffer`, where the first one starts,

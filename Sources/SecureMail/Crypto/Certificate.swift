@@ -52,6 +52,12 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Wraps an X509 this value now owns, parsed from exactly `derBytes`.
+    init(handle: X509Handle, derBytes: [UInt8]) {
+        self.handle = handle
+        self.derBytes = derBytes
+    }
+
     /// A certificate sharing a reference to an X509 owned elsewhere.
     init?(borrowing pointer: OpaquePointer?) {
         guard let pointer, X509_up_ref(pointer) == 1 else { return nil }

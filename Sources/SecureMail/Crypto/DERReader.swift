@@ -1,5 +1,6 @@
 /// A minimal reader of DER and BER tag-length-value elements, for the few fields OpenSSL has no
-/// getter for and for taking an EnvelopedData apart around its ciphertext.
+/// getter for, for taking an EnvelopedData apart around its ciphertext and a SignedData apart
+/// around its certificates.
 struct DERReader {
     struct Element {
         let tag: UInt8
@@ -86,6 +87,20 @@ struct DERReader {
             length.insert(0x80 | UInt8(length.count), at: 0)
         }
         return [tag] + length + contents
+    }
+
+    /// The encoding of `path[0]` with `target` replaced by `replacement`, where `target` lies in
+    /// the last element of `path` and each element of `path` in the one before it. Enclosing
+    /// definite lengths are recomputed; indefinite lengths stay indefinite.
+    func encoding(along path: [Element], replacing target: Element, with replacement: [UInt8]) -> [UInt8] {
+        var result = replacement
+        var inner = target
+        for outer in path.reversed() {
+            let contents = Array(bytes[outer.contents.lowerBound..<inner.start]) + result + bytes[inner.end..<outer.contents.upperBound]
+            result = outer.isIndefinite ? [outer.tag, 0x80] + contents + [0, 0] : Self.encoding(tag: outer.tag, contents: contents)
+            inner = outer
+        }
+        return result
     }
 
     /// The whole encoding (tag, length, contents and end-of-contents) of an element.
