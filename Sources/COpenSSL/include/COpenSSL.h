@@ -3,6 +3,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -22,6 +23,9 @@ const char *securemail_openssl_version(void);
 
 /* OPENSSL_free is a macro. */
 void securemail_free(void *pointer);
+
+/* EVP_PKEY_KEYPAIR is a macro built from other macros: a key with its private half. */
+static const int securemail_evp_pkey_keypair = EVP_PKEY_KEYPAIR;
 
 /* BIO_get_mem_data is a macro: returns the length and points *data at the bytes. */
 long securemail_bio_mem_data(BIO *bio, const char **data);

@@ -44,6 +44,42 @@ import Testing
         #expect((try #require(throws: CryptoError.self) { try PrivateKey(pemEncoded: Array("garbage".utf8), passphrase: nil) }).kind == .malformedInput)
     }
 
+    @Test(arguments: ["sikkermail", "sikkermail-ec"])
+    func everyPEMFormOfAKeyLoadsTheSameKey(name: String) throws {
+        guard OpenSSLTool.available() else { return }
+        let folder = try CryptoFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keyPath = CryptoFixtures.certsPath("\(name).key.pem")
+        try OpenSSLTool.run(["pkey", "-in", keyPath, "-traditional", "-out", "traditional.pem"], in: folder)
+        let pkcs8 = try CryptoFixtures.bytes(keyPath)
+        let traditional = try CryptoFixtures.bytes(folder.appendingPathComponent("traditional.pem").path)
+        #expect(String(decoding: pkcs8, as: UTF8.self).hasPrefix("-----BEGIN PRIVATE KEY-----"))
+        #expect(String(decoding: traditional, as: UTF8.self).contains(name.hasSuffix("-ec") ? "BEGIN EC PRIVATE KEY" : "BEGIN RSA PRIVATE KEY"))
+        let certificate = try CryptoFixtures.certificate(name)
+        let content = Array("Content-Type: text/plain\r\n\r\nHej\r\n".utf8)
+        // PKCS#8 is read by the decoder for its algorithm, the other forms by OpenSSL's general reader.
+        for pem in [pkcs8, traditional, certificate.pemString.utf8 + pkcs8, Array("preamble\n".utf8) + pkcs8] {
+            let key = try PrivateKey(pemEncoded: pem, passphrase: nil)
+            #expect(key.matches(certificate))
+            let signature = try CMS.sign(content, signer: try Identity(certificate: certificate, privateKey: key), detached: true)
+            let result = try CMS.verify(signature, detachedContent: content, trust: try CryptoFixtures.demoTrust(), at: Date())
+            #expect(result.signers.map(\.status) == [.valid])
+        }
+    }
+
+    @Test func aPKCS8KeyUnderAnAlgorithmThatIsNotItsOwnIsRefused() throws {
+        let pem = String(decoding: try CryptoFixtures.bytes(CryptoFixtures.certsPath("sikkermail.key.pem")), as: UTF8.self)
+        let base64 = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        var der = try #require(Data(base64Encoded: base64).map(Array.init))
+        // rsaEncryption (1.2.840.113549.1.1.1) becomes sha256WithRSAEncryption (...1.1.11), which no key decoder knows.
+        let rsaEncryption: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]
+        let offset = try #require(firstRange(of: rsaEncryption, in: der))
+        der[offset + rsaEncryption.count - 1] = 0x0B
+        let relabelled = "-----BEGIN PRIVATE KEY-----\n\(Data(der).base64EncodedString(options: .lineLength64Characters))\n-----END PRIVATE KEY-----\n"
+        let error = try #require(throws: CryptoError.self) { try PrivateKey(pemEncoded: Array(relabelled.utf8), passphrase: nil) }
+        #expect(error.kind == .malformedInput)
+    }
+
     @Test func legacyPKCS12LoadsFromManyThreads() async throws {
         let der = try LAMPS.bobPKCS12()
         try await withThrowingTaskGroup(of: String?.self) { group in
