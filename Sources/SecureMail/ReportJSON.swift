@@ -32,6 +32,8 @@ public enum ReportJSON {
         case object(ObjectNode)
         /// What a `superEncoder()` was given, read when the tree is written.
         case deferred(TreeEncoder)
+        /// A DLP finding, written from its fields (see `TreeEncoder.node(of:at:)`).
+        case finding(Finding)
     }
 
     /// Containers are references: `encode(to:)` may keep a nested container and fill it later.
@@ -73,17 +75,50 @@ public enum ReportJSON {
             }
             output.append(UInt8(ascii: "]"))
         case .object(let object):
-            output.append(UInt8(ascii: "{"))
-            let members = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            writeItems(members, indent: indent, into: &output) { member, output in
-                writeString(member.key, into: &output)
-                output.append(contentsOf: " : ".utf8)
-                write(member.value, indent: indent + 2, into: &output)
-            }
-            output.append(UInt8(ascii: "}"))
+            writeMembers(object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }, indent: indent, into: &output)
         case .deferred(let encoder):
             write(encoder.node ?? .object(ObjectNode()), indent: indent, into: &output)
+        case .finding(let finding):
+            writeFinding(finding, indent: indent, into: &output)
         }
+    }
+
+    /// The members `Finding.encode(to:)` writes, in the order of their keys' bytes, laid out as
+    /// `writeMembers` lays out an object.
+    private static func writeFinding(_ finding: Finding, indent: Int, into output: inout [UInt8]) {
+        func key(_ name: StaticString, first: Bool = false) {
+            output.append(contentsOf: first ? "{\n".utf8 : ",\n".utf8)
+            output.append(contentsOf: repeatElement(0x20, count: indent + 2))
+            output.append(UInt8(ascii: "\""))
+            output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            output.append(contentsOf: "\" : ".utf8)
+        }
+        key("confidence", first: true)
+        writeString(finding.confidence.rawValue, into: &output)
+        key("kind")
+        writeString(finding.kind.rawValue, into: &output)
+        key("masked")
+        writeString(finding.masked, into: &output)
+        if let offset = finding.offset {
+            key("offset")
+            output.append(contentsOf: String(offset).utf8)
+        }
+        key("where")
+        writeString(finding.location, into: &output)
+        output.append(0x0A)
+        output.append(contentsOf: repeatElement(0x20, count: indent))
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// An object of `members`, already in the order to write.
+    private static func writeMembers(_ members: [(key: String, value: Node)], indent: Int, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "{"))
+        writeItems(members, indent: indent, into: &output) { member, output in
+            writeString(member.key, into: &output)
+            output.append(contentsOf: " : ".utf8)
+            write(member.value, indent: indent + 2, into: &output)
+        }
+        output.append(UInt8(ascii: "}"))
     }
 
     /// One item per line, indented; an empty container gets an empty line, as `JSONEncoder` writes it.
@@ -184,7 +219,15 @@ fileprivate final class TreeEncoder: Encoder {
     }
 
     /// The node of a nested value; one that encodes nothing is an empty object, as `JSONEncoder` has it.
+    ///
+    /// A scan of a log reports tens of thousands of findings, and an encoder, its containers and
+    /// their coding paths for each cost more than the scan: a finding is kept as it is and written
+    /// from its fields. The type is compared, not asked for a protocol: a protocol cast would look
+    /// through every conformance of the binary once for each type a report holds.
     static func node<Value: Encodable>(of value: Value, at codingPath: [any CodingKey]) throws -> ReportJSON.Node {
+        if Value.self == Finding.self, let finding = value as? Finding {
+            return .finding(finding)
+        }
         let encoder = TreeEncoder(codingPath: codingPath)
         try value.encode(to: encoder)
         return encoder.node ?? .object(ReportJSON.ObjectNode())
