@@ -67,6 +67,28 @@ import Testing
         #expect(result.content == content)
     }
 
+    @Test func signaturesFromManyThreadsShareTheParsedCertificates() async throws {
+        let signers = [try CryptoFixtures.identity("sikkermail"), try CryptoFixtures.identity("sikkermail-ec")]
+        let message = content
+        let signatures = try signers.map { try CMS.sign(message, signer: $0, detached: true) }
+        let trust = try CryptoFixtures.demoTrust()
+        try await withThrowingTaskGroup(of: (Int, CMSVerification).self) { group in
+            for round in 0..<64 {
+                group.addTask {
+                    let index = round % signatures.count
+                    return (index, try CMS.verify(signatures[index], detachedContent: message, trust: trust, at: Date()))
+                }
+            }
+            for try await (index, result) in group {
+                #expect(result.signers.map(\.status) == [.valid])
+                #expect(result.signers.first?.certificate == signers[index].certificate)
+            }
+        }
+        let shared = try #require(CertificateCache.shared.certificate(derEncoded: signers[0].certificate.derBytes))
+        let again = try #require(CMS.verify(signatures[0], detachedContent: message, trust: trust, at: Date()).signers.first?.certificate)
+        #expect(again.handle === shared.handle)
+    }
+
     @Test func aChangedSignatureValueIsStillInvalid() throws {
         let signer = try CryptoFixtures.identity("sikkermail")
         var signature = try CMS.sign(content, signer: signer, detached: true)
