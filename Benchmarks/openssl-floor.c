@@ -14,6 +14,8 @@
  *   messages=N seconds=S messages_per_second=M rsa_ops_per_second=R fraction=F failures=X
  * where R is RSA-2048 PKCS#1 v1.5 signatures per second with KEY over the same threads.
  */
+#include "bench-support.h"
+
 #include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,27 +43,6 @@ static EVP_PKEY *key;
 static X509_STORE *store;
 static atomic_int stop_rsa;
 static atomic_long rsa_operations;
-
-static double now(void) {
-    struct timespec clock;
-    clock_gettime(CLOCK_MONOTONIC, &clock);
-    return clock.tv_sec + clock.tv_nsec / 1e9;
-}
-
-static void die(const char *what) {
-    fprintf(stderr, "openssl-floor: %s\n", what);
-    ERR_print_errors_fp(stderr);
-    exit(1);
-}
-
-static X509 *read_certificate(const char *path) {
-    FILE *file = fopen(path, "r");
-    if (!file) die(path);
-    X509 *read = PEM_read_X509(file, NULL, NULL, NULL);
-    fclose(file);
-    if (!read) die(path);
-    return read;
-}
 
 static void read_messages(const char *folder) {
     DIR *directory = opendir(folder);

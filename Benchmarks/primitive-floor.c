@@ -22,6 +22,8 @@
  *   outbound = sign / (sign + 2 encrypt + aes + sha256): signed, encrypted to two recipients
  * Prints KEY=VALUE pairs on one line.
  */
+#include "bench-support.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,27 +33,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-
-static double now(void) {
-    struct timespec clock;
-    clock_gettime(CLOCK_MONOTONIC, &clock);
-    return clock.tv_sec + clock.tv_nsec / 1e9;
-}
-
-static void die(const char *what) {
-    fprintf(stderr, "primitive-floor: %s\n", what);
-    ERR_print_errors_fp(stderr);
-    exit(1);
-}
-
-static X509 *read_certificate(const char *path) {
-    FILE *file = fopen(path, "r");
-    if (!file) die(path);
-    X509 *read = PEM_read_X509(file, NULL, NULL, NULL);
-    fclose(file);
-    if (!read) die(path);
-    return read;
-}
 
 static EVP_PKEY_CTX *context(EVP_PKEY *key, int (*init)(EVP_PKEY_CTX *)) {
     EVP_PKEY_CTX *made = EVP_PKEY_CTX_new(key, NULL);
