@@ -11,6 +11,12 @@ public struct MIMEParameter: Sendable, Hashable {
         self.name = name.lowercased()
         self.value = value
     }
+
+    /// Makes a parameter whose name is already lowercase.
+    init(loweredName: String, value: String) {
+        self.name = loweredName
+        self.value = value
+    }
 }
 
 /// Parsing and writing of RFC 2045 parameter lists with RFC 2231 extensions.
@@ -199,12 +205,25 @@ enum ParameterList {
         }.joined()
     }
 
-    private static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value > 0x20 && scalar.value < 0x7F && !"()<>@,;:\\\"/[]?=".unicodeScalars.contains(scalar)
+    /// RFC 2045's token characters: visible ASCII but for the tspecials.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"), UInt8(ascii: ","),
+             UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "["),
+             UInt8(ascii: "]"), UInt8(ascii: "?"), UInt8(ascii: "="):
+            false
+        default:
+            byte > 0x20 && byte < 0x7F
+        }
     }
 
-    private static func isAttributeChar(_ byte: UInt8) -> Bool {
-        isTokenScalar(Unicode.Scalar(byte)) && byte != UInt8(ascii: "*") && byte != UInt8(ascii: "'") && byte != UInt8(ascii: "%")
+    private static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && isTokenByte(UInt8(scalar.value))
+    }
+
+    /// Token characters that leave a parameter name plain: not RFC 2231's `*`, `'` and `%`.
+    static func isAttributeChar(_ byte: UInt8) -> Bool {
+        isTokenByte(byte) && byte != UInt8(ascii: "*") && byte != UInt8(ascii: "'") && byte != UInt8(ascii: "%")
     }
 }
 
@@ -246,6 +265,66 @@ public struct ContentType: Sendable, Hashable {
             return
         }
         self.init(type: pieces[0], subtype: pieces[1], parameters: ParameterList.parse(rest))
+    }
+
+    /// Reads the common shape of a Content-Type straight from a field's bytes after the colon:
+    /// ASCII `type/subtype` and parameters `name=value` or `name="quoted value"`, each name once,
+    /// with spaces, tabs and line breaks between them. Nil for anything else (comments, RFC 2231
+    /// sections, escapes, a name given twice, stray characters), which ``init(headerValue:)``
+    /// then reads; where this gives a value it is the one that gives (`ContentTypeTests` compare
+    /// the two). Every part of every message has a Content-Type, and the general reader's work on
+    /// Unicode scalars was a tenth of handling a 20 KB message.
+    init?(commonFormIn value: ArraySlice<UInt8>) {
+        var index = value.startIndex
+        let end = value.endIndex
+        func skipSpace() {
+            while index < end, value[index] == 0x20 || value[index] == 0x09 || value[index] == 0x0D || value[index] == 0x0A { index += 1 }
+        }
+        func run(of allowed: (UInt8) -> Bool) -> ArraySlice<UInt8>? {
+            let start = index
+            while index < end, allowed(value[index]) { index += 1 }
+            return index > start ? value[start..<index] : nil
+        }
+        func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
+            String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        skipSpace()
+        guard let type = run(of: ParameterList.isTokenByte), index < end, value[index] == UInt8(ascii: "/") else { return nil }
+        index += 1
+        guard let subtype = run(of: ParameterList.isTokenByte) else { return nil }
+        skipSpace()
+        var parameters: [MIMEParameter] = []
+        while index < end {
+            guard value[index] == UInt8(ascii: ";") else { return nil }
+            index += 1
+            skipSpace()
+            if index == end { break }
+            guard let name = run(of: ParameterList.isAttributeChar), index < end, value[index] == UInt8(ascii: "=") else { return nil }
+            index += 1
+            skipSpace()
+            let text: ArraySlice<UInt8>
+            if index < end, value[index] == UInt8(ascii: "\"") {
+                index += 1
+                let start = index
+                while index < end, value[index] != UInt8(ascii: "\"") {
+                    guard value[index] >= 0x20, value[index] < 0x7F, value[index] != UInt8(ascii: "\\") else { return nil }
+                    index += 1
+                }
+                guard index < end else { return nil }
+                text = value[start..<index]
+                index += 1
+            } else {
+                guard let bare = run(of: { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: "\"") }) else { return nil }
+                text = bare
+            }
+            skipSpace()
+            let parameter = MIMEParameter(loweredName: lowercased(name), value: String(decoding: text, as: UTF8.self))
+            guard !parameters.contains(where: { $0.name == parameter.name }) else { return nil }
+            parameters.append(parameter)
+        }
+        self.type = lowercased(type)
+        self.subtype = lowercased(subtype)
+        self.parameters = parameters
     }
 
     /// `type/subtype`, lowercase.

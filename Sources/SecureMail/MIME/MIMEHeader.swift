@@ -236,7 +236,15 @@ public struct MIMEHeader: Sendable, Hashable {
 
         init(of field: MIMEHeaderField?) {
             self.field = field?.raw
-            self.value = field.map { ContentType(headerValue: $0.value) } ?? .default
+            guard let field else {
+                value = .default
+                return
+            }
+            if let colon = field.raw.firstIndex(of: UInt8(ascii: ":")), let common = ContentType(commonFormIn: field.raw[(colon + 1)...]) {
+                value = common
+            } else {
+                value = ContentType(headerValue: field.value)
+            }
         }
 
         init(field: [UInt8], value: ContentType) {
