@@ -8,9 +8,12 @@ import Testing
         let configuration = try PipelineFixtures.configuration
         let keyring = try PipelineFixtures.keyring
         let rsaKey = try CryptoFixtures.identity("sikkermail").privateKey
+        let message = try Repository.file("Examples/demo-inbound.eml")
         let inbound = try PipelineBenchmark(configuration: configuration, keyring: keyring, direction: .inbound, threads: 2)
-            .run(messages: [try Repository.file("Examples/demo-inbound.eml")], repetitions: 3, rsaKey: rsaKey)
+            .run(messages: [message], repetitions: 3, rsaKey: rsaKey)
         #expect(inbound.messages == 3)
+        // Run in stretches between the RSA measurements, every message is processed exactly once.
+        #expect(inbound.bytes == 3 * message.count)
         #expect(inbound.failures == 0)
         #expect(inbound.rsaOperationsPerSecond > 0)
         #expect(inbound.fractionOfRSALimit > 0)
