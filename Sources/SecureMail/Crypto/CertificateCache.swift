@@ -3,7 +3,7 @@ import Synchronization
 /// Certificates parsed once per process and shared by every message that carries them.
 ///
 /// OpenSSL 3.0 decodes a certificate's public key through its provider decoders each time the
-/// certificate is parsed, which costs about 0.4 of an RSA-2048 private-key operation; a customer
+/// certificate is parsed, which costs about half an RSA-2048 private-key operation; a customer
 /// signs every message with the same certificate. Only parsing is cached: each message's chain,
 /// purpose, validity and revocation are still evaluated from scratch.
 ///

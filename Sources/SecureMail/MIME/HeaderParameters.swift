@@ -271,9 +271,9 @@ public struct ContentType: Sendable, Hashable {
     /// ASCII `type/subtype` and parameters `name=value` or `name="quoted value"`, each name once,
     /// with spaces, tabs and line breaks between them. Nil for anything else (comments, RFC 2231
     /// sections, escapes, a name given twice, stray characters), which ``init(headerValue:)``
-    /// then reads; where this gives a value it is the one that gives (`ContentTypeTests` compare
-    /// the two). Every part of every message has a Content-Type, and the general reader's work on
-    /// Unicode scalars was a tenth of handling a 20 KB message.
+    /// then reads; where this gives a value, it is the value that reader gives (`ContentTypeTests`
+    /// compare the two). Every part of every message has a Content-Type, and the general reader's
+    /// work on Unicode scalars was a tenth of handling a 20 KB message.
     init?(commonFormIn value: ArraySlice<UInt8>) {
         var index = value.startIndex
         let end = value.endIndex
