@@ -112,10 +112,7 @@ public enum CMS {
     private static func contentType(identifiedBy identifier: ArraySlice<UInt8>) -> CMSContentType? {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
-        return identifier.withUnsafeBufferPointer { encoding -> CMSContentType? in
-            var cursor = encoding.baseAddress
-            guard let type = d2i_ASN1_OBJECT(nil, &cursor, encoding.count) else { return nil }
-            defer { ASN1_OBJECT_free(type) }
+        return withObjectIdentifier(encoded: identifier) { type -> CMSContentType in
             switch OBJ_obj2nid(type) {
             case NID_pkcs7_data: return .data
             case NID_pkcs7_signed: return .signedData

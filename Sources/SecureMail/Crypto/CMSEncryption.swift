@@ -403,13 +403,6 @@ extension CMS {
         guard let encryptedContentInfo = reader.children(of: enveloped).dropFirst().first(where: { $0.tag == 0x30 }),
               let algorithm = reader.children(of: encryptedContentInfo).dropFirst().first,
               let oid = reader.children(of: algorithm).first, oid.tag == 0x06 else { return nil }
-        let encoded = reader.encoding(of: oid)
-        let object = encoded.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_ASN1_OBJECT(nil, &cursor, buffer.count)
-        }
-        guard let object else { return nil }
-        defer { ASN1_OBJECT_free(object) }
-        return objectName(object).lowercased()
+        return withObjectIdentifier(encoded: reader.encoding(of: oid)) { objectName($0).lowercased() }
     }
 }

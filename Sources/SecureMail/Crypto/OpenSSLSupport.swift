@@ -251,6 +251,18 @@ func objectName(_ object: OpaquePointer?) -> String {
 }
 
 /// Dotted form of an ASN.1 object identifier.
+/// Calls `body` with the ASN1_OBJECT of an encoded OBJECT IDENTIFIER (tag, length, contents);
+/// nil when the bytes are not one.
+func withObjectIdentifier<Result>(encoded: some ContiguousBytes, _ body: (OpaquePointer) -> Result) -> Result? {
+    let object = encoded.withUnsafeBytes { buffer -> OpaquePointer? in
+        var cursor: UnsafePointer<UInt8>? = buffer.bindMemory(to: UInt8.self).baseAddress
+        return d2i_ASN1_OBJECT(nil, &cursor, buffer.count)
+    }
+    guard let object else { return nil }
+    defer { ASN1_OBJECT_free(object) }
+    return body(object)
+}
+
 func objectDottedForm(_ object: OpaquePointer?) -> String {
     guard let object else { return "" }
     var buffer = [CChar](repeating: 0, count: 128)

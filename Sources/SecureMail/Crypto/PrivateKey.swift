@@ -57,13 +57,7 @@ public struct PrivateKey: Sendable {
         }
         guard let name, String(cString: name) == "PRIVATE KEY", header?.pointee == 0, let data, length > 0 else { return nil }
         guard let encodedIdentifier = algorithmIdentifier(ofPrivateKeyInfo: UnsafeBufferPointer(start: data, count: length)) else { return nil }
-        let object = encodedIdentifier.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_ASN1_OBJECT(nil, &cursor, buffer.count)
-        }
-        guard let object else { return nil }
-        let keyType = objectDottedForm(object)
-        ASN1_OBJECT_free(object)
+        guard let keyType = withObjectIdentifier(encoded: encodedIdentifier, objectDottedForm) else { return nil }
         // Providers name each key type by its OID too ("1.2.840.113549.1.1.1" is RSA).
         var key: OpaquePointer?
         guard let decoder = OSSL_DECODER_CTX_new_for_pkey(&key, "DER", "PrivateKeyInfo", keyType, securemail_evp_pkey_keypair, nil, nil) else {

@@ -286,7 +286,7 @@ public struct ContentType: Sendable, Hashable {
             return index > start ? value[start..<index] : nil
         }
         func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
-            String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+            String(decoding: bytes.map(\.asciiLowercased), as: UTF8.self)
         }
         skipSpace()
         guard let type = run(of: ParameterList.isTokenByte), index < end, value[index] == UInt8(ascii: "/") else { return nil }

@@ -51,7 +51,7 @@ extension String {
                 return true
             case (let leftByte?, let rightByte?):
                 if leftByte >= 0x80 || rightByte >= 0x80 { return lowercased() == other.lowercased() }
-                if Self.asciiLowercase(leftByte) != Self.asciiLowercase(rightByte) { return false }
+                if leftByte.asciiLowercased != rightByte.asciiLowercased { return false }
             case (let leftByte?, nil):
                 return leftByte >= 0x80 && lowercased() == other.lowercased()
             case (nil, let rightByte?):
@@ -60,7 +60,11 @@ extension String {
         }
     }
 
-    private static func asciiLowercase(_ byte: UInt8) -> UInt8 {
-        (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+}
+
+extension UInt8 {
+    /// An ASCII capital letter as its small letter; any other byte as it is.
+    var asciiLowercased: UInt8 {
+        (0x41...0x5A).contains(self) ? self | 0x20 : self
     }
 }
