@@ -32,8 +32,8 @@ public enum ReportJSON {
         case object(ObjectNode)
         /// What a `superEncoder()` was given, read when the tree is written.
         case deferred(TreeEncoder)
-        /// A DLP finding, written from its fields (see `TreeEncoder.node(of:at:)`).
-        case finding(Finding)
+        /// A list of DLP findings, written from their fields (see `TreeEncoder.node(of:at:)`).
+        case findings([Finding])
     }
 
     /// Containers are references: `encode(to:)` may keep a nested container and fill it later.
@@ -74,40 +74,79 @@ public enum ReportJSON {
                 write(item, indent: indent + 2, into: &output)
             }
             output.append(UInt8(ascii: "]"))
+        case .findings(let findings):
+            writeFindings(findings, indent: indent, into: &output)
         case .object(let object):
             writeMembers(object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }, indent: indent, into: &output)
         case .deferred(let encoder):
             write(encoder.node ?? .object(ObjectNode()), indent: indent, into: &output)
-        case .finding(let finding):
-            writeFinding(finding, indent: indent, into: &output)
         }
+    }
+
+    /// A list of findings, as `.array` would write their nodes. A scan of a log has tens of
+    /// thousands, and appending each piece to an array that checks its capacity and uniqueness
+    /// every time cost more than the scan's own work on them: the list is measured first, then
+    /// written into memory of exactly that size by the same code.
+    private static func writeFindings(_ findings: [Finding], indent: Int, into output: inout [UInt8]) {
+        func writeList<Sink: JSONSink>(into sink: inout Sink) {
+            sink.put(UInt8(ascii: "["))
+            writeItems(findings, indent: indent, into: &sink) { finding, sink in
+                writeFinding(finding, indent: indent + 2, into: &sink)
+            }
+            sink.put(UInt8(ascii: "]"))
+        }
+        var size = ByteCount()
+        writeList(into: &size)
+        output.append(contentsOf: [UInt8](unsafeUninitializedCapacity: size.count) { buffer, initialized in
+            var reserved = ReservedBytes(buffer)
+            writeList(into: &reserved)
+            initialized = reserved.written
+        })
     }
 
     /// The members `Finding.encode(to:)` writes, in the order of their keys' bytes, laid out as
     /// `writeMembers` lays out an object.
-    private static func writeFinding(_ finding: Finding, indent: Int, into output: inout [UInt8]) {
-        func key(_ name: StaticString, first: Bool = false) {
-            output.append(contentsOf: first ? "{\n".utf8 : ",\n".utf8)
-            output.append(contentsOf: repeatElement(0x20, count: indent + 2))
-            output.append(UInt8(ascii: "\""))
-            output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            output.append(contentsOf: "\" : ".utf8)
+    private static func writeFinding<Sink: JSONSink>(_ finding: Finding, indent: Int, into sink: inout Sink) {
+        func member(_ opening: StaticString) {
+            sink.put(0x0A)
+            sink.putSpaces(indent + 2)
+            sink.put(UnsafeBufferPointer(start: opening.utf8Start, count: opening.utf8CodeUnitCount))
         }
-        key("confidence", first: true)
-        writeString(finding.confidence.rawValue, into: &output)
-        key("kind")
-        writeString(finding.kind.rawValue, into: &output)
-        key("masked")
-        writeString(finding.masked, into: &output)
+        sink.put(UInt8(ascii: "{"))
+        member(#""confidence" : "#)
+        writeString(finding.confidence.rawValue, into: &sink)
+        sink.put(UInt8(ascii: ","))
+        member(#""kind" : "#)
+        writeString(finding.kind.rawValue, into: &sink)
+        sink.put(UInt8(ascii: ","))
+        member(#""masked" : "#)
+        writeString(finding.masked, into: &sink)
+        sink.put(UInt8(ascii: ","))
         if let offset = finding.offset {
-            key("offset")
-            output.append(contentsOf: String(offset).utf8)
+            member(#""offset" : "#)
+            writeDecimal(offset, into: &sink)
+            sink.put(UInt8(ascii: ","))
         }
-        key("where")
-        writeString(finding.location, into: &output)
-        output.append(0x0A)
-        output.append(contentsOf: repeatElement(0x20, count: indent))
-        output.append(UInt8(ascii: "}"))
+        member(#""where" : "#)
+        writeString(finding.location, into: &sink)
+        sink.put(0x0A)
+        sink.putSpaces(indent)
+        sink.put(UInt8(ascii: "}"))
+    }
+
+    /// An integer as `String(value)` writes it, without making the string.
+    private static func writeDecimal<Sink: JSONSink>(_ value: Int, into sink: inout Sink) {
+        if value < 0 { sink.put(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            sink.put(UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     /// An object of `members`, already in the order to write.
@@ -122,48 +161,54 @@ public enum ReportJSON {
     }
 
     /// One item per line, indented; an empty container gets an empty line, as `JSONEncoder` writes it.
-    private static func writeItems<Item>(
-        _ items: [Item], indent: Int, into output: inout [UInt8], writeItem: (Item, inout [UInt8]) -> Void
+    private static func writeItems<Item, Sink: JSONSink>(
+        _ items: [Item], indent: Int, into sink: inout Sink, writeItem: (Item, inout Sink) -> Void
     ) {
-        output.append(0x0A)
+        sink.put(0x0A)
         for (index, item) in items.enumerated() {
-            if index > 0 { output.append(contentsOf: ",\n".utf8) }
-            output.append(contentsOf: repeatElement(0x20, count: indent + 2))
-            writeItem(item, &output)
+            if index > 0 {
+                sink.put(UInt8(ascii: ","))
+                sink.put(0x0A)
+            }
+            sink.putSpaces(indent + 2)
+            writeItem(item, &sink)
         }
-        output.append(0x0A)
-        output.append(contentsOf: repeatElement(0x20, count: indent))
+        sink.put(0x0A)
+        sink.putSpaces(indent)
     }
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        defer { output.append(UInt8(ascii: "\"")) }
+    private static func writeString<Sink: JSONSink>(_ text: String, into sink: inout Sink) {
+        sink.put(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
             if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                writeEscaped(utf8, into: &output)
+                writeEscaped(utf8, into: &sink)
             } else {
-                output.append(contentsOf: utf8)
+                sink.put(utf8)
             }
         }
+        sink.put(UInt8(ascii: "\""))
     }
 
-    private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    private static func writeEscaped<Sink: JSONSink>(_ utf8: UnsafeBufferPointer<UInt8>, into sink: inout Sink) {
+        func put(_ escape: StaticString) {
+            sink.put(UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
+        }
         for byte in utf8 {
             switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
-            case 0x08: output.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-            case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-            case 0x09: output.append(contentsOf: #"\t"#.utf8)
+            case UInt8(ascii: "\""): put(#"\""#)
+            case UInt8(ascii: "\\"): put(#"\\"#)
+            case 0x08: put(#"\b"#)
+            case 0x0C: put(#"\f"#)
+            case 0x0A: put(#"\n"#)
+            case 0x0D: put(#"\r"#)
+            case 0x09: put(#"\t"#)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0F)])
-            default: output.append(byte)
+                let hex: StaticString = "0123456789abcdef"
+                put(#"\u00"#)
+                sink.put(hex.utf8Start[Int(byte >> 4)])
+                sink.put(hex.utf8Start[Int(byte & 0x0F)])
+            default: sink.put(byte)
             }
         }
     }
@@ -221,12 +266,12 @@ fileprivate final class TreeEncoder: Encoder {
     /// The node of a nested value; one that encodes nothing is an empty object, as `JSONEncoder` has it.
     ///
     /// A scan of a log reports tens of thousands of findings, and an encoder, its containers and
-    /// their coding paths for each cost more than the scan: a finding is kept as it is and written
-    /// from its fields. The type is compared, not asked for a protocol: a protocol cast would look
-    /// through every conformance of the binary once for each type a report holds.
+    /// their coding paths for each cost more than the scan: a list of findings is kept as it is
+    /// and written from their fields. The type is compared, not asked for a protocol: a protocol
+    /// cast would look through every conformance of the binary once for each type a report holds.
     static func node<Value: Encodable>(of value: Value, at codingPath: [any CodingKey]) throws -> ReportJSON.Node {
-        if Value.self == Finding.self, let finding = value as? Finding {
-            return .finding(finding)
+        if Value.self == [Finding].self, let findings = value as? [Finding] {
+            return .findings(findings)
         }
         let encoder = TreeEncoder(codingPath: codingPath)
         try value.encode(to: encoder)
@@ -374,5 +419,56 @@ private struct IndexKey: CodingKey {
 
     init?(stringValue: String) {
         return nil
+    }
+}
+
+/// Where the writer puts bytes: an array that grows, a count of what would be written, or
+/// memory reserved for exactly that count.
+fileprivate protocol JSONSink {
+    mutating func put(_ byte: UInt8)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>)
+    mutating func putSpaces(_ count: Int)
+}
+
+extension Array: JSONSink where Element == UInt8 {
+    fileprivate mutating func put(_ byte: UInt8) { append(byte) }
+    fileprivate mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+    fileprivate mutating func putSpaces(_ count: Int) { append(contentsOf: repeatElement(0x20, count: count)) }
+}
+
+private struct ByteCount: JSONSink {
+    private(set) var count = 0
+
+    mutating func put(_ byte: UInt8) { count += 1 }
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) { count += bytes.count }
+    mutating func putSpaces(_ count: Int) { self.count += count }
+}
+
+/// Writes into memory set aside for what a ``ByteCount`` of the same writing counted.
+private struct ReservedBytes: JSONSink {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private(set) var written = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        self.buffer = buffer
+    }
+
+    mutating func put(_ byte: UInt8) {
+        precondition(written < buffer.count, "JSON writer: more bytes than counted")
+        buffer[written] = byte
+        written += 1
+    }
+
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(bytes.count <= buffer.count - written, "JSON writer: more bytes than counted")
+        guard let source = bytes.baseAddress else { return }
+        (buffer.baseAddress! + written).update(from: source, count: bytes.count)
+        written += bytes.count
+    }
+
+    mutating func putSpaces(_ count: Int) {
+        precondition(count <= buffer.count - written, "JSON writer: more bytes than counted")
+        (buffer.baseAddress! + written).update(repeating: 0x20, count: count)
+        written += count
     }
 }

@@ -59,6 +59,7 @@ struct OperatorError: Error, CustomStringConvertible {
         case noInput = 66
         case noUser = 67
         case software = 70
+        case ioError = 74
         case tempFail = 75
         case noPermission = 77
         case config = 78
@@ -95,7 +96,7 @@ func readInput(_ path: String) throws -> [UInt8] {
 /// Writes bytes to a file, or standard output for `-`.
 func writeOutput(_ bytes: [UInt8], to path: String) throws {
     if path == "-" {
-        FileHandle.standardOutput.write(Data(bytes))
+        try writeStandardOutput(bytes)
         return
     }
     do {
@@ -105,7 +106,26 @@ func writeOutput(_ bytes: [UInt8], to path: String) throws {
     }
 }
 
+/// Writes straight from the array (a scan report can be megabytes), and says so when standard
+/// output cannot take it (a full disk) instead of stopping the program.
+private func writeStandardOutput(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { buffer in
+        var written = 0
+        while written < buffer.count {
+            let count = write(STDOUT_FILENO, buffer.baseAddress! + written, buffer.count - written)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                let reason = count < 0 ? String(cString: strerror(errno)) : "nothing was written"
+                throw OperatorError(code: .ioError, message: "cannot write to standard output: \(reason); check where the output goes")
+            }
+            written += count
+        }
+    }
+}
+
 /// Stable, readable JSON for reports.
 func encodeJSON<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-    try ReportJSON.encode(value) + [0x0A]
+    var json = try ReportJSON.encode(value)
+    json.append(0x0A)
+    return json
 }

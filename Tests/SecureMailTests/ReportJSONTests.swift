@@ -45,6 +45,7 @@ import Testing
                     location: Self.awkwardString(&generator), confidence: generator.pick([.high, .medium]),
                     offset: generator.below(3) == 0 ? nil : generator.below(100_000))
             }
+            try Self.expectSameJSON(findings)
             try Self.expectSameJSON(DLPReport(findings: findings))
             let unreadable = (0..<generator.below(3)).map { _ in
                 UnreadableContent(location: Self.awkwardString(&generator), reason: Self.awkwardString(&generator))

@@ -109,6 +109,16 @@ import Testing
         }
     }
 
+    /// A report that standard output cannot take (here a full disk) is an I/O error the operator
+    /// can read, not a crash.
+    @Test func outputThatCannotBeWrittenIsAnIOError() throws {
+        let folder = try TemporaryFolder("scan")
+        let path = try folder.write("note.txt", Array("Kundens CPR-nummer er 010190-1009.\n".utf8))
+        let run = try ExternalTool.run("/bin/sh", ["-c", "exec \"$0\" scan \"$1\" --json > /dev/full", Relay.binary, path])
+        #expect(run.status == 74, "\(run.standardError)")
+        #expect(run.standardError.contains("cannot write to standard output: No space left on device"))
+    }
+
     /// A plain text of several megabytes (a log, an export) is scanned in pieces on every core:
     /// the report is byte for byte the one of the whole text scanned at once. A file that is not
     /// UTF-8 is read as Windows-1252 instead, as before.

@@ -139,17 +139,44 @@ public enum SensitiveContentScan {
         private(set) var list: [Finding] = []
         private var indexByKey: [FindingKey: Int] = [:]
 
+        /// Equal when the kind and the bytes of the two texts are equal. Hashed by one FNV-1a
+        /// digest of those bytes: `Hasher` over two `String`s (each checked for Unicode
+        /// normalisation) cost more than the rest of the list's work, and a scan of a log has
+        /// tens of thousands of findings.
         private struct FindingKey: Hashable {
-            var kind: FindingKind
-            var masked: String
-            var location: String
+            let kind: FindingKind
+            let masked: String
+            let location: String
+            private let digest: UInt64
+
+            init(_ finding: Finding) {
+                kind = finding.kind
+                masked = finding.masked
+                location = finding.location
+                var digest: UInt64 = 0xCBF2_9CE4_8422_2325
+                func mix(_ byte: UInt8) { digest = (digest ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+                masked.utf8.forEach(mix)
+                // 0xFF is in no UTF-8 text: "ab" + "c" and "a" + "bc" mix differently.
+                mix(0xFF)
+                location.utf8.forEach(mix)
+                self.digest = digest
+            }
+
+            func hash(into hasher: inout Hasher) {
+                hasher.combine(digest)
+            }
+
+            static func == (left: FindingKey, right: FindingKey) -> Bool {
+                left.digest == right.digest && left.kind == right.kind
+                    && left.masked.utf8.elementsEqual(right.masked.utf8) && left.location.utf8.elementsEqual(right.location.utf8)
+            }
         }
 
         mutating func add(_ findings: [Finding]) {
             indexByKey.reserveCapacity(list.count + findings.count)
             list.reserveCapacity(list.count + findings.count)
             for finding in findings {
-                let key = FindingKey(kind: finding.kind, masked: finding.masked, location: finding.location)
+                let key = FindingKey(finding)
                 if let existing = indexByKey[key] {
                     if finding.confidence == .high { list[existing].confidence = .high }
                 } else {

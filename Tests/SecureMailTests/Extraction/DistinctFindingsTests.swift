@@ -1,0 +1,43 @@
+import Testing
+@testable import SecureMail
+
+/// A scan lists each identifier once per place it was found, at its first offset and with the
+/// highest confidence any of its occurrences had.
+@Suite struct DistinctFindingsTests {
+    static func scan(_ texts: [(String, String)]) -> [Finding] {
+        SensitiveContentScan.scan(MessageExtraction(texts: texts.map { ExtractedText(text: $0.0, location: $0.1) })).findings
+    }
+
+    @Test func anIdentifierIsListedOncePerLocationWithItsHighestConfidence() {
+        let findings = Self.scan([
+            ("Nummer 0101901009 her.", "body"),
+            ("CPR 0101901009 her.", "body"),
+            ("Nummer 0101901009 her.", "attachment:skade.pdf"),
+        ])
+        #expect(findings.map(\.location) == ["body", "attachment:skade.pdf"])
+        #expect(findings.map(\.masked) == ["010190-XXXX", "010190-XXXX"])
+        #expect(findings.map(\.confidence) == [.high, .medium])
+        #expect(findings.first?.offset == 7)
+    }
+
+    @Test func differentIdentifiersAndLocationsStayApart() {
+        let findings = Self.scan([
+            ("CPR 0101901009 og CPR 0202021004.", "a"),
+            ("CPR 0101901009.", "ab"),
+            ("CPR 0101901009.", "Ab"),
+        ])
+        #expect(findings.map(\.masked) == ["010190-XXXX", "020202-XXXX", "010190-XXXX", "010190-XXXX"])
+        #expect(findings.map(\.location) == ["a", "a", "ab", "Ab"])
+    }
+
+    /// Locations are compared by their bytes: an attachment named in NFC and one in NFD are two
+    /// attachments, as their names on disk would be.
+    @Test func locationsAreComparedByTheirBytes() {
+        let findings = Self.scan([
+            ("CPR 0101901009.", "attachment:s\u{F8}ren-\u{E9}.pdf"),
+            ("CPR 0101901009.", "attachment:s\u{F8}ren-e\u{301}.pdf"),
+            ("CPR 0101901009.", "attachment:s\u{F8}ren-\u{E9}.pdf"),
+        ])
+        #expect(findings.count == 2)
+    }
+}
