@@ -8,20 +8,30 @@
 /// sorted by their UTF-8 bytes, numbers written as `JSONEncoder` writes them (`2`, not `2.0`),
 /// and strings escaped as it escapes them; `ReportJSONTests` compares the two on every report type.
 public enum ReportJSON {
-    /// The JSON text of `value`, indented by two spaces, without a final newline.
+    /// The JSON text of `value`, indented by two spaces, and a newline after it when asked for
+    /// (as a file or a terminal wants it).
+    ///
+    /// The text is measured first, then written into memory of exactly that size by the same
+    /// code: a scan of a log reports tens of thousands of findings, and an array that grows
+    /// by doubling copied the megabytes and touched fresh pages at every step.
     /// - Throws: `EncodingError.invalidValue` for a number that is not finite or a value that
     /// encodes nothing at all, as `JSONEncoder` does.
-    public static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+    public static func encode<Value: Encodable>(_ value: Value, finalNewline: Bool = false) throws -> [UInt8] {
         let encoder = TreeEncoder(codingPath: [])
         try value.encode(to: encoder)
         guard let node = encoder.node else {
             throw EncodingError.invalidValue(
                 value, EncodingError.Context(codingPath: [], debugDescription: "Top-level \(Value.self) did not encode any values."))
         }
-        var output: [UInt8] = []
-        output.reserveCapacity(1 << 16)
-        write(node, indent: 0, into: &output)
-        return output
+        var size = ByteCount()
+        write(node, indent: 0, into: &size)
+        let newline = finalNewline ? 1 : 0
+        return [UInt8](unsafeUninitializedCapacity: size.count + newline) { buffer, initialized in
+            var output = ReservedBytes(buffer)
+            write(node, indent: 0, into: &output)
+            if finalNewline { output.put(0x0A) }
+            initialized = output.written
+        }
     }
 
     fileprivate enum Node {
@@ -60,48 +70,31 @@ public enum ReportJSON {
         }
     }
 
-    private static func write(_ node: Node, indent: Int, into output: inout [UInt8]) {
+    private static func write<Sink: JSONSink>(_ node: Node, indent: Int, into output: inout Sink) {
         switch node {
         case .null:
-            output.append(contentsOf: "null".utf8)
-        case .literal(let text):
-            output.append(contentsOf: text.utf8)
+            output.put("null")
+        case .literal(var text):
+            text.withUTF8 { output.put($0) }
         case .string(let text):
             writeString(text, into: &output)
         case .array(let array):
-            output.append(UInt8(ascii: "["))
+            output.put(UInt8(ascii: "["))
             writeItems(array.items, indent: indent, into: &output) { item, output in
                 write(item, indent: indent + 2, into: &output)
             }
-            output.append(UInt8(ascii: "]"))
+            output.put(UInt8(ascii: "]"))
         case .findings(let findings):
-            writeFindings(findings, indent: indent, into: &output)
+            output.put(UInt8(ascii: "["))
+            writeItems(findings, indent: indent, into: &output) { finding, output in
+                writeFinding(finding, indent: indent + 2, into: &output)
+            }
+            output.put(UInt8(ascii: "]"))
         case .object(let object):
             writeMembers(object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }, indent: indent, into: &output)
         case .deferred(let encoder):
             write(encoder.node ?? .object(ObjectNode()), indent: indent, into: &output)
         }
-    }
-
-    /// A list of findings, as `.array` would write their nodes. A scan of a log has tens of
-    /// thousands, and appending each piece to an array that checks its capacity and uniqueness
-    /// every time cost more than the scan's own work on them: the list is measured first, then
-    /// written into memory of exactly that size by the same code.
-    private static func writeFindings(_ findings: [Finding], indent: Int, into output: inout [UInt8]) {
-        func writeList<Sink: JSONSink>(into sink: inout Sink) {
-            sink.put(UInt8(ascii: "["))
-            writeItems(findings, indent: indent, into: &sink) { finding, sink in
-                writeFinding(finding, indent: indent + 2, into: &sink)
-            }
-            sink.put(UInt8(ascii: "]"))
-        }
-        var size = ByteCount()
-        writeList(into: &size)
-        output.append(contentsOf: [UInt8](unsafeUninitializedCapacity: size.count) { buffer, initialized in
-            var reserved = ReservedBytes(buffer)
-            writeList(into: &reserved)
-            initialized = reserved.written
-        })
     }
 
     /// The members `Finding.encode(to:)` writes, in the order of their keys' bytes, laid out as
@@ -110,7 +103,7 @@ public enum ReportJSON {
         func member(_ opening: StaticString) {
             sink.put(0x0A)
             sink.putSpaces(indent + 2)
-            sink.put(UnsafeBufferPointer(start: opening.utf8Start, count: opening.utf8CodeUnitCount))
+            sink.put(opening)
         }
         sink.put(UInt8(ascii: "{"))
         member(#""confidence" : "#)
@@ -150,14 +143,14 @@ public enum ReportJSON {
     }
 
     /// An object of `members`, already in the order to write.
-    private static func writeMembers(_ members: [(key: String, value: Node)], indent: Int, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "{"))
+    private static func writeMembers<Sink: JSONSink>(_ members: [(key: String, value: Node)], indent: Int, into output: inout Sink) {
+        output.put(UInt8(ascii: "{"))
         writeItems(members, indent: indent, into: &output) { member, output in
             writeString(member.key, into: &output)
-            output.append(contentsOf: " : ".utf8)
+            output.put(" : ")
             write(member.value, indent: indent + 2, into: &output)
         }
-        output.append(UInt8(ascii: "}"))
+        output.put(UInt8(ascii: "}"))
     }
 
     /// One item per line, indented; an empty container gets an empty line, as `JSONEncoder` writes it.
@@ -191,21 +184,18 @@ public enum ReportJSON {
     }
 
     private static func writeEscaped<Sink: JSONSink>(_ utf8: UnsafeBufferPointer<UInt8>, into sink: inout Sink) {
-        func put(_ escape: StaticString) {
-            sink.put(UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
-        }
         for byte in utf8 {
             switch byte {
-            case UInt8(ascii: "\""): put(#"\""#)
-            case UInt8(ascii: "\\"): put(#"\\"#)
-            case 0x08: put(#"\b"#)
-            case 0x0C: put(#"\f"#)
-            case 0x0A: put(#"\n"#)
-            case 0x0D: put(#"\r"#)
-            case 0x09: put(#"\t"#)
+            case UInt8(ascii: "\""): sink.put(#"\""#)
+            case UInt8(ascii: "\\"): sink.put(#"\\"#)
+            case 0x08: sink.put(#"\b"#)
+            case 0x0C: sink.put(#"\f"#)
+            case 0x0A: sink.put(#"\n"#)
+            case 0x0D: sink.put(#"\r"#)
+            case 0x09: sink.put(#"\t"#)
             case 0..<0x20:
                 let hex: StaticString = "0123456789abcdef"
-                put(#"\u00"#)
+                sink.put(#"\u00"#)
                 sink.put(hex.utf8Start[Int(byte >> 4)])
                 sink.put(hex.utf8Start[Int(byte & 0x0F)])
             default: sink.put(byte)
@@ -422,18 +412,18 @@ private struct IndexKey: CodingKey {
     }
 }
 
-/// Where the writer puts bytes: an array that grows, a count of what would be written, or
-/// memory reserved for exactly that count.
-fileprivate protocol JSONSink {
+/// Where the writer puts bytes: a count of what would be written, or memory reserved for
+/// exactly that count.
+private protocol JSONSink {
     mutating func put(_ byte: UInt8)
     mutating func put(_ bytes: UnsafeBufferPointer<UInt8>)
     mutating func putSpaces(_ count: Int)
 }
 
-extension Array: JSONSink where Element == UInt8 {
-    fileprivate mutating func put(_ byte: UInt8) { append(byte) }
-    fileprivate mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
-    fileprivate mutating func putSpaces(_ count: Int) { append(contentsOf: repeatElement(0x20, count: count)) }
+extension JSONSink {
+    mutating func put(_ text: StaticString) {
+        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
 }
 
 private struct ByteCount: JSONSink {

@@ -125,7 +125,5 @@ private func writeStandardOutput(_ bytes: [UInt8]) throws {
 
 /// Stable, readable JSON for reports.
 func encodeJSON<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-    var json = try ReportJSON.encode(value)
-    json.append(0x0A)
-    return json
+    try ReportJSON.encode(value, finalNewline: true)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SecureMail
 
@@ -39,5 +40,32 @@ import Testing
             ("CPR 0101901009.", "attachment:s\u{F8}ren-\u{E9}.pdf"),
         ])
         #expect(findings.count == 2)
+    }
+
+    /// Many findings, most of them repeated: the list is the one a plain dictionary of the
+    /// first places gives.
+    @Test func aLongListWithRepeatsMatchesAPlainDictionary() {
+        var generator = DetectorEquivalenceTests.Generator(state: 8)
+        let locations = ["body", "subject", "attachment:a.pdf", "attachment:b.docx", "body "]
+        let findings = (0..<20_000).map { _ in
+            Finding(
+                kind: generator.pick([.danishCPR, .swedishPersonnummer]),
+                masked: String(format: "%06d-XXXX", generator.below(3_000)), location: generator.pick(locations),
+                confidence: generator.pick([.high, .medium]), offset: generator.below(1_000_000))
+        }
+        var expected: [Finding] = []
+        var places: [String: Int] = [:]
+        for finding in findings {
+            let key = "\(finding.kind.rawValue)|\(finding.masked)|\(finding.location)"
+            if let place = places[key] {
+                if finding.confidence == .high { expected[place].confidence = .high }
+            } else {
+                places[key] = expected.count
+                expected.append(finding)
+            }
+        }
+        let distinct = SensitiveContentScan.distinct(findings)
+        #expect(distinct.count == expected.count)
+        #expect(distinct == expected)
     }
 }

@@ -41,11 +41,11 @@ public enum SensitiveContentScan {
 
     /// Findings in text already extracted.
     public static func scan(_ extraction: MessageExtraction, detectors: SensitiveDataScanner.Detectors = .all) -> ContentScanResult {
-        var findings = DistinctFindings()
+        var findings: [Finding] = []
         for segment in extraction.texts {
-            findings.add(SensitiveDataScanner.scan(segment.text, location: segment.location, detectors: detectors))
+            findings.append(contentsOf: SensitiveDataScanner.scan(segment.text, location: segment.location, detectors: detectors))
         }
-        return ContentScanResult(findings: findings.list, unreadable: extraction.unreadable)
+        return ContentScanResult(findings: distinct(findings), unreadable: extraction.unreadable)
     }
 
     /// The national identity numbers in a plain text of `size` bytes too large to hold at once
@@ -62,9 +62,7 @@ public enum SensitiveContentScan {
     ) throws -> ContentScanResult? {
         let scan = LargeTextIdentifierScan(size: size, location: location, read: read)
         guard let found = try scan.findings(threads: threads) else { return nil }
-        var findings = DistinctFindings()
-        findings.add(found)
-        return ContentScanResult(findings: findings.list, unreadable: [])
+        return ContentScanResult(findings: distinct(found), unreadable: [])
     }
 
     /// `text` with the serial part of every national identity number replaced by `X`, as in
@@ -132,58 +130,58 @@ public enum SensitiveContentScan {
         return String(view)
     }
 
-    /// Findings with each identifier listed once per location, at its first place and with
+    /// `findings` with each identifier listed once per location, at its first place and with
     /// the highest confidence it was found with (the text and the HTML alternative of a mail
-    /// usually say the same).
-    private struct DistinctFindings {
-        private(set) var list: [Finding] = []
-        private var indexByKey: [FindingKey: Int] = [:]
-
-        /// Equal when the kind and the bytes of the two texts are equal. Hashed by one FNV-1a
-        /// digest of those bytes: `Hasher` over two `String`s (each checked for Unicode
-        /// normalisation) cost more than the rest of the list's work, and a scan of a log has
-        /// tens of thousands of findings.
-        private struct FindingKey: Hashable {
-            let kind: FindingKind
-            let masked: String
-            let location: String
-            private let digest: UInt64
-
-            init(_ finding: Finding) {
-                kind = finding.kind
-                masked = finding.masked
-                location = finding.location
-                var digest: UInt64 = 0xCBF2_9CE4_8422_2325
-                func mix(_ byte: UInt8) { digest = (digest ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-                masked.utf8.forEach(mix)
-                // 0xFF is in no UTF-8 text: "ab" + "c" and "a" + "bc" mix differently.
-                mix(0xFF)
-                location.utf8.forEach(mix)
-                self.digest = digest
-            }
-
-            func hash(into hasher: inout Hasher) {
-                hasher.combine(digest)
-            }
-
-            static func == (left: FindingKey, right: FindingKey) -> Bool {
-                left.digest == right.digest && left.kind == right.kind
-                    && left.masked.utf8.elementsEqual(right.masked.utf8) && left.location.utf8.elementsEqual(right.location.utf8)
-            }
-        }
-
-        mutating func add(_ findings: [Finding]) {
-            indexByKey.reserveCapacity(list.count + findings.count)
-            list.reserveCapacity(list.count + findings.count)
-            for finding in findings {
-                let key = FindingKey(finding)
-                if let existing = indexByKey[key] {
-                    if finding.confidence == .high { list[existing].confidence = .high }
-                } else {
-                    indexByKey[key] = list.count
-                    list.append(finding)
+    /// usually say the same). Two findings are the same when their kind and the bytes of their
+    /// masked form and location are.
+    ///
+    /// The list is compacted in place through a table of indices: a scan of a log has tens of
+    /// thousands of findings, and a dictionary of their texts (with a copy of the list) took
+    /// longer than the rest of the report. The table's hash is `Hasher`'s, seeded for each
+    /// process, so that no text, whose locations a sender names, can be made to collide.
+    static func distinct(_ findings: consuming [Finding]) -> [Finding] {
+        guard findings.count > 1 else { return findings }
+        let slotBits = Int.bitWidth - (2 * findings.count - 1).leadingZeroBitCount
+        let slotMask = (1 << slotBits) - 1
+        var slots = [Int](repeating: -1, count: 1 << slotBits)
+        var hashes = [Int](repeating: 0, count: findings.count)
+        var kept = 0
+        for index in findings.indices {
+            let hash = byteHash(of: findings[index])
+            var slot = hash & slotMask
+            while true {
+                let earlier = slots[slot]
+                if earlier < 0 {
+                    slots[slot] = kept
+                    hashes[kept] = hash
+                    if kept != index { findings[kept] = findings[index] }
+                    kept += 1
+                    break
                 }
+                if hashes[earlier] == hash, isSameIdentifier(findings[earlier], findings[index]) {
+                    if findings[index].confidence == .high { findings[earlier].confidence = .high }
+                    break
+                }
+                slot = (slot + 1) & slotMask
             }
         }
+        findings.removeSubrange(kept...)
+        return findings
+    }
+
+    private static func byteHash(of finding: Finding) -> Int {
+        var hasher = Hasher()
+        hasher.combine(finding.kind)
+        var masked = finding.masked, location = finding.location
+        masked.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        // A byte no UTF-8 text holds: "ab" + "c" and "a" + "bc" hash apart.
+        hasher.combine(UInt8(0xFF))
+        location.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize()
+    }
+
+    private static func isSameIdentifier(_ left: Finding, _ right: Finding) -> Bool {
+        left.kind == right.kind && left.masked.utf8.elementsEqual(right.masked.utf8)
+            && left.location.utf8.elementsEqual(right.location.utf8)
     }
 }
