@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb="${1:-50}"
-runs=5
+runs=15
 
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null 2>&1 || true; }
 relay="$(scripts/build-release.sh 2>/dev/null)"

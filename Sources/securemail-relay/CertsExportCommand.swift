@@ -10,7 +10,7 @@ struct Certs: ParsableCommand {
         subcommands: [CertsExport.self, CertsList.self, CertsImport.self, CertsRemove.self])
 }
 
-extension PublishedFormat: ExpressibleByArgument {}
+extension PublishedFormat: RawValueArgument {}
 
 /// Exit status for an address that is not a configured mailbox (sysexits EX_NOUSER).
 private let exitNoUser: Int32 = 67

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SecureMail
 
-extension SensitiveDataScanner.Detectors: ExpressibleByArgument {}
+extension SensitiveDataScanner.Detectors: RawValueArgument {}
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -37,6 +37,20 @@ struct SecureMailRelay: AsyncParsableCommand {
     }
 }
 
+/// An option whose values are the raw values of an enumeration.
+///
+/// Argument Parser's own descriptions of such values (for help, completion and defaults) turn
+/// each into text by interpolating a generic value, whose dynamic casts look through every
+/// protocol conformance of the binary: some 700,000 instructions at every start of the
+/// command that declares the option, before it does anything.
+protocol RawValueArgument: ExpressibleByArgument, CaseIterable, RawRepresentable where RawValue == String {}
+
+extension RawValueArgument {
+    public var defaultValueDescription: String { rawValue }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    public static var allValueDescriptions: [String: String] { [:] }
+}
+
 /// `--config F`, shared by every subcommand.
 struct ConfigurationOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file (default: $SECUREMAIL_CONFIG, else the built-in example).")

@@ -103,7 +103,7 @@ struct IdentifierScanner {
         let month = Int(text[phrase.lowerBound + 2] &- 0x30) * 10 + Int(text[phrase.lowerBound + 3] &- 0x30)
         guard BirthDate.isMonth(month) else { return true }
         let values = phrase.map { Int(text[$0] &- 0x30) }
-        return !PhraseWindow.passesAValidator(values, lengths: [10], joiner: nil)
+        return !PhraseWindow.passesAValidator(values, shape: .ten, joiner: nil)
     }
 
     /// Where the number phrase starting at byte `digit` ends (as `PhraseWindow.readPhrase`
@@ -284,25 +284,54 @@ struct PhraseWindow {
         }
         if units.count > 1 {
             if units.count == 2, units[0].groups.count == 1, units[1].groups.count == 1,
-               units[0].groups[0].length == 6, [4, 5].contains(units[1].groups[0].length) {
+               units[0].groups[0].length == 6, (4...5).contains(units[1].groups[0].length) {
                 let merged = Unit(groups: [units[0].groups[0], units[1].groups[0]], joiners: [" "])
                 units = [merged]
-            } else if !units.allSatisfy(hasIdentifierShape) {
+            } else if !units.allSatisfy({ shape(of: $0) != nil }) {
                 standsAlone = false
             }
         }
         return Phrase(units: units, end: position, standsAlone: standsAlone)
     }
 
-    /// Group lengths `[6, 4]`, `[10]`, `[8, 4]`, `[12]`, `[11]` or `[6, 5]` (compared without
-    /// building arrays: this runs for every number phrase).
-    private func hasIdentifierShape(_ unit: Unit) -> Bool {
+    /// The digit groups an identifier can have, by their lengths: `DDMMYY-SSSS` and ten digits
+    /// (CPR, personnummer), `YYYYMMDD-SSSS` and twelve (personnummer), eleven and `DDMMYY IIIKK`
+    /// (fødselsnummer). An enumeration, not an array of lengths: a unit's shape is asked for
+    /// every number phrase, and each array (and each array literal a `switch` compares with) is
+    /// an allocation.
+    enum Shape {
+        case sixFour, ten, eightFour, twelve, eleven, sixFive
+
+        var firstGroupLength: Int {
+            switch self {
+            case .sixFour, .sixFive: 6
+            case .ten: 10
+            case .eightFour: 8
+            case .twelve: 12
+            case .eleven: 11
+            }
+        }
+    }
+
+    private func shape(of unit: Unit) -> Shape? {
         let groups = unit.groups
         switch groups.count {
-        case 1: return [10, 12, 11].contains(groups[0].length)
-        case 2: return (groups[0].length == 6 && (groups[1].length == 4 || groups[1].length == 5))
-            || (groups[0].length == 8 && groups[1].length == 4)
-        default: return false
+        case 1:
+            switch groups[0].length {
+            case 10: return .ten
+            case 12: return .twelve
+            case 11: return .eleven
+            default: return nil
+            }
+        case 2:
+            switch (groups[0].length, groups[1].length) {
+            case (6, 4): return .sixFour
+            case (6, 5): return .sixFive
+            case (8, 4): return .eightFour
+            default: return nil
+            }
+        default:
+            return nil
         }
     }
 
@@ -319,14 +348,13 @@ struct PhraseWindow {
 
     /// The finding for one unit, with `offset` in window scalars (the caller converts it).
     func evaluate(_ unit: Unit, location: String) -> Finding? {
-        let lengths = unit.groups.map(\.length)
-        guard hasIdentifierShape(unit), let start = unit.groups.first?.start else { return nil }
+        guard let shape = shape(of: unit), let start = unit.groups.first?.start else { return nil }
         let joiner = unit.joiners.first
         // The checks below all fail for a number no validator accepts, whatever its context:
         // reading the context (decoding the text before it) only for numbers that pass one
         // gives the same result at a fraction of the cost.
         let values = digits(of: unit)
-        guard Self.passesAValidator(values, lengths: lengths, joiner: joiner) else { return nil }
+        guard Self.passesAValidator(values, shape: shape, joiner: joiner) else { return nil }
         let context = self.context(before: start)
         if case .otherNumber = context { return nil }
         var cueCountry: Country?
@@ -335,11 +363,11 @@ struct PhraseWindow {
             hasIdentityCue = true
             cueCountry = country
         }
-        let prefix = Self.decimal(values.prefix(lengths.first ?? 0))
+        let prefix = Self.decimal(values.prefix(shape.firstGroupLength))
 
-        switch lengths {
-        case [6, 4], [10]:
-            let separated = lengths == [6, 4]
+        switch shape {
+        case .sixFour, .ten:
+            let separated = shape == .sixFour
             let centenarian = joiner == "+"
             let danish = centenarian ? nil : DanishCPR.validate(values: values)
             let swedish = joiner == " " ? nil : SwedishPersonnummer.validate(values: values, centenarian: centenarian)
@@ -372,18 +400,16 @@ struct PhraseWindow {
             guard swedish != nil else { return nil }
             let confidence: FindingConfidence = hasIdentityCue || centenarian ? .high : .medium
             return Finding(kind: .swedishPersonnummer, masked: masked, location: location, confidence: confidence, offset: start)
-        case [8, 4], [12]:
+        case .eightFour, .twelve:
             guard joiner != " ", SwedishPersonnummer.validate(values: values, centenarian: false) != nil else { return nil }
             let masked = Self.decimal(values.prefix(8)) + "-XXXX"
             let confidence: FindingConfidence = hasIdentityCue || joiner == "-" ? .high : .medium
             return Finding(kind: .swedishPersonnummer, masked: masked, location: location, confidence: confidence, offset: start)
-        case [11], [6, 5]:
+        case .eleven, .sixFive:
             guard NorwegianFodselsnummer.validate(values: values) != nil else { return nil }
             let masked = Self.decimal(values.prefix(6)) + "XXXXX"
             return Finding(kind: .norwegianFodselsnummer, masked: masked, location: location,
                            confidence: hasIdentityCue ? .high : .medium, offset: start)
-        default:
-            return nil
         }
     }
 
@@ -395,20 +421,18 @@ struct PhraseWindow {
         }
     }
 
-    /// True when the validator `evaluate` applies to a unit of digit groups of `lengths`
-    /// (joined by `joiner`) accepts its digits.
-    static func passesAValidator(_ values: [Int], lengths: [Int], joiner: Unicode.Scalar?) -> Bool {
-        switch lengths {
-        case [6, 4], [10]:
+    /// True when the validator `evaluate` applies to a unit of `shape` (its groups joined by
+    /// `joiner`) accepts its digits.
+    static func passesAValidator(_ values: [Int], shape: Shape, joiner: Unicode.Scalar?) -> Bool {
+        switch shape {
+        case .sixFour, .ten:
             let centenarian = joiner == "+"
             return (!centenarian && DanishCPR.validate(values: values) != nil)
                 || (joiner != " " && SwedishPersonnummer.validate(values: values, centenarian: centenarian) != nil)
-        case [8, 4], [12]:
+        case .eightFour, .twelve:
             return joiner != " " && SwedishPersonnummer.validate(values: values, centenarian: false) != nil
-        case [11], [6, 5]:
+        case .eleven, .sixFive:
             return NorwegianFodselsnummer.validate(values: values) != nil
-        default:
-            return false
         }
     }
 
@@ -422,20 +446,24 @@ struct PhraseWindow {
             first = UTF8Scanning.previousScalarStart(text, before: first)
             count += 1
         }
-        var preceding: [Unicode.Scalar] = []
-        preceding.reserveCapacity(count)
-        var position = first
-        while position < end {
-            let (scalar, next) = UTF8Scanning.decode(text, at: position)
-            preceding.append(scalar)
-            position = next
+        return withUnsafeTemporaryAllocation(of: Unicode.Scalar.self, capacity: count) { preceding in
+            var decoded = 0
+            var position = first
+            // Malformed bytes may decode into more scalars than were counted back over; such a
+            // text is rejected by its validation, and its context only has to stay in bounds.
+            while position < end, decoded < count {
+                let (scalar, next) = UTF8Scanning.decode(text, at: position)
+                preceding.initializeElement(at: decoded, to: scalar)
+                decoded += 1
+                position = next
+            }
+            return Self.context(in: UnsafeBufferPointer(rebasing: preceding[..<decoded]), before: decoded)
         }
-        return Self.context(in: preceding, before: preceding.count)
     }
 
     /// The nearest cue word before `start` in `scalars`, which hold at least the
     /// `contextWindow` + 1 scalars before it or begin at the start of the text.
-    private static func context(in scalars: [Unicode.Scalar], before start: Int) -> Context {
+    private static func context(in scalars: UnsafeBufferPointer<Unicode.Scalar>, before start: Int) -> Context {
         let lowest = max(0, start - contextWindow)
         var position = start - 1
         while position >= lowest {
@@ -452,7 +480,7 @@ struct PhraseWindow {
         return .none
     }
 
-    private static func matches(_ word: [UInt32], in scalars: [Unicode.Scalar], at position: Int, limit: Int) -> Bool {
+    private static func matches(_ word: [UInt32], in scalars: UnsafeBufferPointer<Unicode.Scalar>, at position: Int, limit: Int) -> Bool {
         guard position + word.count <= limit else { return false }
         for offset in word.indices where lowercased(scalars[position + offset]) != word[offset] {
             return false
