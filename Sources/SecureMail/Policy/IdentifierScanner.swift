@@ -301,16 +301,6 @@ struct PhraseWindow {
     /// an allocation.
     enum Shape {
         case sixFour, ten, eightFour, twelve, eleven, sixFive
-
-        var firstGroupLength: Int {
-            switch self {
-            case .sixFour, .sixFive: 6
-            case .ten: 10
-            case .eightFour: 8
-            case .twelve: 12
-            case .eleven: 11
-            }
-        }
     }
 
     private func shape(of unit: Unit) -> Shape? {
@@ -363,7 +353,6 @@ struct PhraseWindow {
             hasIdentityCue = true
             cueCountry = country
         }
-        let prefix = Self.decimal(values.prefix(shape.firstGroupLength))
 
         switch shape {
         case .sixFour, .ten:
@@ -383,7 +372,7 @@ struct PhraseWindow {
                     country = cpr.passesModulus11 ? .denmark : .sweden
                 }
             }
-            let masked = "\(prefix.prefix(6))\(centenarian ? "+" : "-")XXXX"
+            let masked = Self.decimal(values.prefix(6)) + (centenarian ? "+XXXX" : "-XXXX")
             if country == .denmark, let cpr = danish {
                 let confidence: FindingConfidence
                 if separated {

@@ -181,7 +181,15 @@ public enum SensitiveContentScan {
     }
 
     private static func isSameIdentifier(_ left: Finding, _ right: Finding) -> Bool {
-        left.kind == right.kind && left.masked.utf8.elementsEqual(right.masked.utf8)
-            && left.location.utf8.elementsEqual(right.location.utf8)
+        left.kind == right.kind && haveSameBytes(left.masked, right.masked) && haveSameBytes(left.location, right.location)
+    }
+
+    private static func haveSameBytes(_ left: String, _ right: String) -> Bool {
+        var left = left, right = right
+        return left.withUTF8 { left in
+            right.withUTF8 { right in
+                left.count == right.count && left.elementsEqual(right)
+            }
+        }
     }
 }
