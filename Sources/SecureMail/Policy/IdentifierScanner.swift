@@ -82,10 +82,8 @@ struct IdentifierScanner {
             position = window.byteOffsets[phrase.end]
             guard phrase.standsAlone else { continue }
             for unit in phrase.units {
-                guard var finding = window.evaluate(unit, location: location), let start = unit.groups.first?.start else {
-                    continue
-                }
-                finding.offset = offsets.scalars(before: window.byteOffsets[start])
+                guard var finding = window.evaluate(unit, location: location) else { continue }
+                finding.offset = offsets.scalars(before: window.byteOffsets[unit.first.start])
                 found.append(finding)
             }
         }
@@ -234,9 +232,38 @@ struct PhraseWindow {
     }
 
     /// Digit groups joined by hyphens or `+`; a unit is delimited by spaces.
+    ///
+    /// Only a unit of one or two groups can be an identifier (`Shape`), so the unit keeps its
+    /// first two groups, how many it has and its first joiner: a phrase is read for every long
+    /// number in a text, and arrays of all the groups and joiners were two allocations each time.
     struct Unit {
-        var groups: [Group]
-        var joiners: [Unicode.Scalar]
+        private(set) var groupCount = 0
+        private(set) var first = Group(start: 0, end: 0)
+        private(set) var second = Group(start: 0, end: 0)
+        private(set) var firstJoiner: Unicode.Scalar?
+
+        init() {}
+
+        /// Two groups read as one unit across a space (`DDMMYY SSSS`).
+        init(_ first: Group, _ second: Group, joiner: Unicode.Scalar) {
+            groupCount = 2
+            self.first = first
+            self.second = second
+            firstJoiner = joiner
+        }
+
+        mutating func append(_ group: Group) {
+            switch groupCount {
+            case 0: first = group
+            case 1: second = group
+            default: break
+            }
+            groupCount += 1
+        }
+
+        mutating func appendJoiner(_ joiner: Unicode.Scalar) {
+            if firstJoiner == nil { firstJoiner = joiner }
+        }
     }
 
     struct Phrase {
@@ -256,19 +283,19 @@ struct PhraseWindow {
             }
         }
         var units: [Unit] = []
-        var unit = Unit(groups: [], joiners: [])
+        var unit = Unit()
         var position = start
         while true {
             let groupStart = position
             while position < count, isDigit(scalars[position]) { position += 1 }
-            unit.groups.append(Group(start: groupStart, end: position))
+            unit.append(Group(start: groupStart, end: position))
             guard position + 1 < count, isDigit(scalars[position + 1]) else { break }
             let joiner = scalars[position]
             if isHyphen(joiner) || joiner == "+" {
-                unit.joiners.append(joiner == "+" ? "+" : "-")
+                unit.appendJoiner(joiner == "+" ? "+" : "-")
             } else if isSpace(joiner) {
                 units.append(unit)
-                unit = Unit(groups: [], joiners: [])
+                unit = Unit()
             } else if isForeignJoiner(joiner) {
                 standsAlone = false
             } else {
@@ -283,10 +310,9 @@ struct PhraseWindow {
             standsAlone = false
         }
         if units.count > 1 {
-            if units.count == 2, units[0].groups.count == 1, units[1].groups.count == 1,
-               units[0].groups[0].length == 6, (4...5).contains(units[1].groups[0].length) {
-                let merged = Unit(groups: [units[0].groups[0], units[1].groups[0]], joiners: [" "])
-                units = [merged]
+            if units.count == 2, units[0].groupCount == 1, units[1].groupCount == 1,
+               units[0].first.length == 6, (4...5).contains(units[1].first.length) {
+                units = [Unit(units[0].first, units[1].first, joiner: " ")]
             } else if !units.allSatisfy({ shape(of: $0) != nil }) {
                 standsAlone = false
             }
@@ -304,17 +330,16 @@ struct PhraseWindow {
     }
 
     private func shape(of unit: Unit) -> Shape? {
-        let groups = unit.groups
-        switch groups.count {
+        switch unit.groupCount {
         case 1:
-            switch groups[0].length {
+            switch unit.first.length {
             case 10: return .ten
             case 12: return .twelve
             case 11: return .eleven
             default: return nil
             }
         case 2:
-            switch (groups[0].length, groups[1].length) {
+            switch (unit.first.length, unit.second.length) {
             case (6, 4): return .sixFour
             case (6, 5): return .sixFive
             case (8, 4): return .eightFour
@@ -325,21 +350,25 @@ struct PhraseWindow {
         }
     }
 
+    /// The digits of a unit of an identifier's shape (one or two groups).
     private func digits(of unit: Unit) -> [Int] {
         var values: [Int] = []
         values.reserveCapacity(12)
-        for group in unit.groups {
+        func append(_ group: Group) {
             for position in group.start..<group.end {
                 values.append(Int(scalars[position].value) - 0x30)
             }
         }
+        append(unit.first)
+        if unit.groupCount > 1 { append(unit.second) }
         return values
     }
 
     /// The finding for one unit, with `offset` in window scalars (the caller converts it).
     func evaluate(_ unit: Unit, location: String) -> Finding? {
-        guard let shape = shape(of: unit), let start = unit.groups.first?.start else { return nil }
-        let joiner = unit.joiners.first
+        guard let shape = shape(of: unit) else { return nil }
+        let start = unit.first.start
+        let joiner = unit.firstJoiner
         // The checks below all fail for a number no validator accepts, whatever its context:
         // reading the context (decoding the text before it) only for numbers that pass one
         // gives the same result at a fraction of the cost.
