@@ -81,7 +81,7 @@ struct IdentifierScanner {
             let phrase = window.readPhrase(from: window.digitIndex)
             position = window.byteOffsets[phrase.end]
             guard phrase.standsAlone else { continue }
-            for unit in phrase.units {
+            for unit in window.units {
                 guard var finding = window.evaluate(unit, location: location) else { continue }
                 finding.offset = offsets.scalars(before: window.byteOffsets[unit.first.start])
                 found.append(finding)
@@ -188,6 +188,8 @@ struct PhraseWindow {
     private(set) var byteOffsets: [Int] = []
     /// The index in `scalars` of the digit the window was loaded for.
     private(set) var digitIndex = 0
+    /// The units of the phrase last read (`readPhrase`).
+    private(set) var units: [Unit] = []
 
     /// Decodes the window for the digit at byte `digit`, reusing the arrays' storage.
     mutating func load(_ text: UnsafeBufferPointer<UInt8>, digit: Int) {
@@ -266,13 +268,14 @@ struct PhraseWindow {
         }
     }
 
+    /// Where a phrase ends and whether it stands alone; its units are left in ``units``.
     struct Phrase {
-        var units: [Unit]
         var end: Int
         var standsAlone: Bool
     }
 
-    func readPhrase(from start: Int) -> Phrase {
+    /// Reads the phrase starting at scalar `start` into ``units``, reusing the array's storage.
+    mutating func readPhrase(from start: Int) -> Phrase {
         let count = scalars.count
         var standsAlone = true
         if start > 0 {
@@ -282,7 +285,7 @@ struct PhraseWindow {
                 standsAlone = false
             }
         }
-        var units: [Unit] = []
+        units.removeAll(keepingCapacity: true)
         var unit = Unit()
         var position = start
         while true {
@@ -312,12 +315,14 @@ struct PhraseWindow {
         if units.count > 1 {
             if units.count == 2, units[0].groupCount == 1, units[1].groupCount == 1,
                units[0].first.length == 6, (4...5).contains(units[1].first.length) {
-                units = [Unit(units[0].first, units[1].first, joiner: " ")]
+                let merged = Unit(units[0].first, units[1].first, joiner: " ")
+                units.removeAll(keepingCapacity: true)
+                units.append(merged)
             } else if !units.allSatisfy({ shape(of: $0) != nil }) {
                 standsAlone = false
             }
         }
-        return Phrase(units: units, end: position, standsAlone: standsAlone)
+        return Phrase(end: position, standsAlone: standsAlone)
     }
 
     /// The digit groups an identifier can have, by their lengths: `DDMMYY-SSSS` and ten digits
