@@ -16,6 +16,11 @@ int securemail_mkstemp_cloexec(char *template_path);
 /// posix_spawn_file_actions_addchdir_np: the child changes to `path` before exec.
 int securemail_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// pidfd_open(2) (Linux 5.3): a descriptor of the child `pid` that poll(2) reports readable
+/// once the child has ended, so that waiting for it needs no sleeping and polling. -1 with errno
+/// set (ENOSYS on an older kernel).
+int securemail_pidfd_open(pid_t pid);
+
 /// Sets RLIMIT_CORE to zero and marks the process not dumpable (prctl PR_SET_DUMPABLE 0, which
 /// also covers a core_pattern pipe that ignores the limit, and keeps other processes of the same
 /// user from attaching to it). 0 on success, -1 with errno set.

@@ -45,6 +45,10 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     let processIdentifier: pid_t
+    /// Readable once the child has ended (`pidfd_open`); -1 on a kernel without it, where waits
+    /// fall back to looking every 10 ms. Waking at the moment the re-injection program ends,
+    /// instead of at the next look, takes 5 ms on average off every message in pipe mode.
+    private let exitDescriptor: Int32
     /// The command line, for messages.
     let commandLine: String
     private let lock = NSLock()
@@ -104,10 +108,15 @@ final class ChildProcess: @unchecked Sendable {
             throw SpawnFailure(description: "cannot start \(path): \(String(cString: strerror(spawned)))")
         }
         processIdentifier = pid
+        // Created close-on-exec: no program spawned later inherits it.
+        exitDescriptor = securemail_pidfd_open(pid)
     }
 
     /// A child nobody stopped is killed rather than left behind.
-    deinit { stop(signal: SIGKILL, grace: 5) }
+    deinit {
+        stop(signal: SIGKILL, grace: 5)
+        if exitDescriptor >= 0 { close(exitDescriptor) }
+    }
 
     /// How the child ended, reaping it; nil while it runs.
     var ended: Termination? {
@@ -134,9 +143,25 @@ final class ChildProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             if let ended { return ended }
-            if Date() >= deadline { return nil }
-            usleep(10_000)
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return nil }
+            awaitExit(milliseconds: Int32(min(remaining * 1000, 1000).rounded(.up)))
         }
+    }
+
+    /// Sleeps until the child ends or `milliseconds` pass (10 ms at most without a pidfd).
+    private func awaitExit(milliseconds: Int32) {
+        guard exitDescriptor >= 0 else {
+            usleep(useconds_t(min(milliseconds, 10)) * 1000)
+            return
+        }
+        var descriptor = pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, milliseconds)
+    }
+
+    /// The descriptor `run` adds to its poll set while the child runs, if there is one.
+    fileprivate var exitPollDescriptor: pollfd? {
+        exitDescriptor >= 0 ? pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0) : nil
     }
 
     /// Sends `signal` if the child runs, waits `grace` seconds, then SIGKILL; how it ended (nil
@@ -207,12 +232,14 @@ extension ChildProcess {
             var descriptors: [pollfd] = []
             if writer >= 0 { descriptors.append(pollfd(fd: writer, events: Int16(POLLOUT), revents: 0)) }
             if reader >= 0 { descriptors.append(pollfd(fd: reader, events: Int16(POLLIN), revents: 0)) }
+            // While it runs, its end wakes the poll too; once reaped its pidfd stays readable.
+            if endedAt == nil, let exit = child.exitPollDescriptor { descriptors.append(exit) }
             if descriptors.isEmpty {
                 usleep(10_000)
                 continue
             }
             guard poll(&descriptors, nfds_t(descriptors.count), 50) >= 0 || errno == EINTR else { continue }
-            for descriptor in descriptors where descriptor.revents != 0 {
+            for descriptor in descriptors where descriptor.revents != 0 && (descriptor.fd == writer || descriptor.fd == reader) {
                 if descriptor.fd == writer {
                     do {
                         let count = try input.withPiece(at: written, maximum: 65_536, scratch: &inputScratch) { piece in

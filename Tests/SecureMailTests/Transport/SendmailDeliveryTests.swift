@@ -105,6 +105,14 @@ struct ChildProcessTests {
         #expect(child.ended?.shellStatus == -1)
     }
 
+    /// The wait sleeps on the child's pidfd: it still ends at its deadline while the child runs.
+    @Test func aWaitEndsAtItsDeadlineWhileTheChildRuns() throws {
+        let child = try ChildProcess("/bin/sleep", ["600"])
+        #expect(child.wait(seconds: 0.2) == nil)
+        #expect(child.isRunning)
+        #expect(child.stop(signal: SIGTERM, grace: 10) == .signalled(SIGTERM))
+    }
+
     @Test func exitStatusAndSignalAreReported() throws {
         #expect(try ChildProcess("/bin/sh", ["-c", "exit 3"]).wait(seconds: 10) == .exited(3))
         #expect(try ChildProcess("/bin/sh", ["-c", "kill -TERM $$"]).wait(seconds: 10) == .signalled(SIGTERM))
