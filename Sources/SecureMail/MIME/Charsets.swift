@@ -100,7 +100,7 @@ private enum KnownCharset {
     case foundation(String.Encoding)
 
     init?(name rawName: String) {
-        var name = rawName.trimmingCharacters(in: .whitespaces).lowercased()
+        var name = rawName.trimmingSpace().lowercased()
         if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
             name = String(name.dropFirst().dropLast())
         }

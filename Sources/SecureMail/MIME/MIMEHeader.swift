@@ -28,25 +28,42 @@ public struct MIMEHeaderField: Sendable, Hashable {
     /// 78 characters where the value allows. `value` is written as given: encode non-ASCII text
     /// with `EncodedWords.encode` first where RFC 2047 is wanted.
     public init(name: String, value: String, lineEnding: LineEnding = .crlf) {
-        let cleanName = String(name.unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7F && $0 != ":" })
-        var cleanValue = ""
+        let cleanName = String(decoding: name.utf8.filter { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }, as: UTF8.self)
+        self.name = cleanName
+        self.raw = Self.fold(name: cleanName, value: Self.singleLine(value), lineEnding: lineEnding)
+    }
+
+    /// The UTF-8 of `value` with each run of CR and LF made one space, without leading and
+    /// trailing spaces (`isSpaceOrTab`). Bytes, not scalars: CR and LF never occur inside a
+    /// multi-byte sequence, and the gateway makes several fields for every message it writes.
+    private static func singleLine(_ value: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count)
         var lastWasBreak = false
-        for scalar in value.unicodeScalars {
-            if scalar == "\r" || scalar == "\n" {
-                if !lastWasBreak { cleanValue.unicodeScalars.append(" ") }
+        for byte in value.utf8 {
+            if byte == 0x0D || byte == 0x0A {
+                if !lastWasBreak { bytes.append(0x20) }
                 lastWasBreak = true
             } else {
-                cleanValue.unicodeScalars.append(scalar)
+                bytes.append(byte)
                 lastWasBreak = false
             }
         }
-        self.name = cleanName
-        self.raw = Self.fold(name: cleanName, value: cleanValue.trimmingSpace(), lineEnding: lineEnding)
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        if start < end, bytes[start] >= 0x80 || bytes[end - 1] >= 0x80 {
+            // Space separators outside ASCII (NO-BREAK SPACE, ...) are trimmed by their scalars.
+            return Array(String(decoding: bytes[start..<end], as: UTF8.self).trimmingSpace().utf8)
+        }
+        bytes.removeSubrange(end...)
+        bytes.removeSubrange(..<start)
+        return bytes
     }
 
-    private static func fold(name: String, value: String, lineEnding: LineEnding) -> [UInt8] {
+    private static func fold(name: String, value valueBytes: [UInt8], lineEnding: LineEnding) -> [UInt8] {
         var output = Array(name.utf8) + [UInt8(ascii: ":")]
-        let valueBytes = Array(value.utf8)
         var lineLength = output.count
         // Split the value before each run of whitespace; each piece starts with its whitespace.
         var pieces: [ArraySlice<UInt8>] = []

@@ -66,7 +66,7 @@ public enum InboundPlanner {
         var header = ProtectedHeaders.effectiveHeader(of: unwrapped)
         header.removeAll { $0.name.lowercased().hasPrefix(statusHeaderPrefix) }
         if let subjectTag {
-            let subject = ProtectedHeaders.effectiveValue("Subject", of: unwrapped)?.trimmingCharacters(in: .whitespaces) ?? ""
+            let subject = ProtectedHeaders.effectiveValue("Subject", of: unwrapped)?.trimmingSpace() ?? ""
             if !subject.hasPrefix(subjectTag) {
                 header.replaceOrAppend(name: "Subject", value: EncodedWords.encode(subject.isEmpty ? subjectTag : "\(subjectTag) \(subject)"))
             }

@@ -86,7 +86,7 @@ public struct Inspector: Sendable {
             messageId: ProtectedHeaders.effectiveValue("Message-ID", of: unwrapped)
                 .map {
                     SensitiveContentScan.maskingDigitRuns(in: SensitiveContentScan.maskingIdentifiers(in: $0))
-                        .trimmingCharacters(in: .whitespaces)
+                        .trimmingSpace()
                 },
             direction: direction.rawValue,
             from: ProtectedHeaders.effectiveValue("From", of: unwrapped).flatMap { AddressList.parse($0).first?.address },
@@ -98,7 +98,7 @@ public struct Inspector: Sendable {
             signer: assessment.signer,
             signerMatchesFrom: assessment.signerMatchesFrom,
             verdict: assessment.verdict,
-            subject: subject.map { SensitiveContentScan.maskingIdentifiers(in: $0).trimmingCharacters(in: .whitespaces) },
+            subject: subject.map { SensitiveContentScan.maskingIdentifiers(in: $0).trimmingSpace() },
             protectedHeaders: ProtectedHeaders.fields(of: unwrapped).map(\.name),
             route: mailbox.map { maskedRoute(router.route(subject: subject, mailbox: $0)) },
             reasons: assessment.reasons,

@@ -15,7 +15,7 @@ public struct SQLSecureMailStore: SecureMailStore {
 
     /// Opens `sqlite:PATH` or `postgres://...` with default settings; see ``StoreFactory/open(url:)``.
     public static func open(url: String) async throws -> SQLSecureMailStore {
-        let trimmed = url.trimmingCharacters(in: .whitespaces)
+        let trimmed = url.trimmingSpace()
         if trimmed.lowercased().hasPrefix("sqlite:") {
             var path = String(trimmed.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
@@ -295,7 +295,7 @@ public struct SQLSecureMailStore: SecureMailStore {
     }
 
     static func normalisedEmail(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespaces).lowercased()
+        email.trimmingSpace().lowercased()
     }
 
     private static func certificate(from row: any SQLRow) throws -> StoredCertificate {

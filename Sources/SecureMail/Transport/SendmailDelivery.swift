@@ -66,7 +66,7 @@ public struct SendmailDelivery: NextHopDelivering {
         }
         let errorText = String(decoding: completion.standardError, as: UTF8.self)
             .split(whereSeparator: \.isNewline).joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
+            .trimmingSpace()
         let detail = errorText.isEmpty ? "" : ": \(errorText)"
         switch completion.termination {
         case nil:

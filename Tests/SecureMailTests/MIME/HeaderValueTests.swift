@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import SecureMail
 
 @Suite("RFC 2047 encoded words")
@@ -188,6 +189,34 @@ struct HeaderFieldTests {
         #expect(field.value == "hi Bcc: evil@example.com")
     }
 
+    @Test func newFieldTrimsSpaceSeparatorsAndJoinsLineBreaks() {
+        #expect(MIMEHeaderField(name: "Subject", value: "\u{00A0} x \u{3000}").raw == "Subject: x\r\n".bytes)
+        #expect(MIMEHeaderField(name: "Subject", value: " \t a\r\n\r\nb \n").raw == "Subject: a b\r\n".bytes)
+        #expect(MIMEHeaderField(name: "Subject", value: "\u{00A0}").raw == "Subject:\r\n".bytes)
+        #expect(MIMEHeaderField(name: "Subject", value: "åse\u{2009}\r\n").raw == "Subject: åse\r\n".bytes)
+        #expect(MIMEHeaderField(name: "Subject", value: "x\u{0085}").raw == "Subject: x\u{0085}\r\n".bytes)
+        let field = MIMEHeaderField(name: " X-Tést:\r", value: "v")
+        #expect(field.name == "X-Tst")
+        #expect(field.raw == "X-Tst: v\r\n".bytes)
+    }
+
+    @Test func newFieldValueIsTheTrimmedSingleLine() {
+        let pieces = ["a", "æ", " ", "\t", "\r", "\n", "\r\n", "\u{00A0}", "\u{200B}", "\u{2028}", "\u{1F600}", "word"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let value = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            var singleLine = ""
+            var lastWasBreak = false
+            for scalar in value.unicodeScalars {
+                let isBreak = scalar == "\r" || scalar == "\n"
+                if !isBreak { singleLine.unicodeScalars.append(scalar) } else if !lastWasBreak { singleLine += " " }
+                lastWasBreak = isBreak
+            }
+            let field = MIMEHeaderField(name: "Subject", value: value)
+            #expect(field.value == singleLine.trimmingSpace(), "value \(Array(value.utf8))")
+        }
+    }
+
     @Test func headerOperations() {
         var header = MIMEHeader(lineEnding: .crlf)
         header.append(name: "Subject", value: "a")
@@ -251,6 +280,20 @@ struct HeaderTextHelperTests {
             for right in names {
                 #expect(left.equalsIgnoringCase(right) == (left.lowercased() == right.lowercased()), "\(left) vs \(right)")
             }
+        }
+    }
+}
+
+/// The scalar-based trimming stands in for Foundation's on every message: both must trim the same.
+@Suite("Trimming")
+struct TrimmingTests {
+    @Test func trimsWhatFoundationTrims() {
+        let scalars = (0...0x3100).compactMap(Unicode.Scalar.init) + ["\u{FEFF}", "\u{205F}", "\u{E000}"]
+        for scalar in scalars {
+            let text = "\(scalar)\(scalar)a\(scalar)b\(scalar)"
+            #expect(text.trimmingSpace() == text.trimmingCharacters(in: .whitespaces), "U+\(String(scalar.value, radix: 16))")
+            #expect(
+                text.trimmingSpaceAndNewlines() == text.trimmingCharacters(in: .whitespacesAndNewlines), "U+\(String(scalar.value, radix: 16))")
         }
     }
 }

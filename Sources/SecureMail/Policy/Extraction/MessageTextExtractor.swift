@@ -119,7 +119,7 @@ private struct Walk {
     /// whose Subject is `subject` and body `body`; an embedded message is all at `location`.
     mutating func message(_ message: MIMEPart, location: String?, depth: Int) {
         if let subject = message.header.first("Subject") {
-            text(subject.decodedValue.trimmingCharacters(in: .whitespaces), location: location ?? "subject")
+            text(subject.decodedValue.trimmingSpace(), location: location ?? "subject")
         }
         part(message, context: location ?? "body", depth: depth)
     }

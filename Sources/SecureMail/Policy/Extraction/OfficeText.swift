@@ -140,7 +140,7 @@ enum OfficeText {
                 case "v", "t": inValue = false
                 case "c":
                     var cell = value
-                    if cellType == "s", let index = Int(value.trimmingCharacters(in: .whitespaces)), sharedStrings.indices.contains(index) {
+                    if cellType == "s", let index = Int(value.trimmingSpace()), sharedStrings.indices.contains(index) {
                         cell = sharedStrings[index]
                     }
                     output.append(contentsOf: cell)
