@@ -90,7 +90,7 @@ public enum AddressList {
                 case .comment: break
                 }
             }
-            let name = comments.last.map { EncodedWords.decode($0).trimmingCharacters(in: .whitespaces) }
+            let name = comments.last.map { EncodedWords.decode($0).trimmingSpace() }
             result.append(MailboxAddress(displayName: name?.isEmpty == false ? name : nil, address: address))
         }
 
@@ -115,7 +115,7 @@ public enum AddressList {
                     address = String(address[address.index(after: colon)...])
                 }
                 let name = displayName(from: phrase) ?? comments.last.map { EncodedWords.decode($0) }
-                let trimmedName = name?.trimmingCharacters(in: .whitespaces)
+                let trimmedName = name?.trimmingSpace()
                 result.append(MailboxAddress(displayName: trimmedName?.isEmpty == false ? trimmedName : nil, address: address))
                 phrase.removeAll()
                 comments.removeAll()
@@ -123,7 +123,7 @@ public enum AddressList {
                 // A comment right after the angle address can name a mailbox that has no display name.
                 index += 1
                 while index < tokens.count, case .comment(let text) = tokens[index] {
-                    let decoded = EncodedWords.decode(text).trimmingCharacters(in: .whitespaces)
+                    let decoded = EncodedWords.decode(text).trimmingSpace()
                     if result[result.count - 1].displayName == nil, !decoded.isEmpty {
                         result[result.count - 1].displayName = decoded
                     }
@@ -171,37 +171,44 @@ public enum AddressList {
         return EncodedWords.decode(name)
     }
 
+    /// Splits on Unicode scalars, not characters: RFC 5322's specials and quotes are single
+    /// code points, a combining mark after one must not hide it, and grapheme breaking made
+    /// this the costliest step of reading a message's addresses.
     private static func tokenize(_ text: String) -> [Token] {
-        let chars = Array(text)
+        let scalars = Array(text.unicodeScalars)
         var tokens: [Token] = []
         var index = 0
         var spaceBefore = false
-        let specials: Set<Character> = ["<", ">", ",", ";", ":", "@", "."]
-        while index < chars.count {
-            let char = chars[index]
-            if char.isWhitespace {
+        func isSpecial(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar {
+            case "<", ">", ",", ";", ":", "@", ".": true
+            default: false
+            }
+        }
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar.isWhiteSpace {
                 spaceBefore = true
                 index += 1
                 continue
             }
-            if char == "\"" {
+            var value = String.UnicodeScalarView()
+            if scalar == "\"" {
                 index += 1
-                var value = ""
-                while index < chars.count, chars[index] != "\"" {
-                    if chars[index] == "\\", index + 1 < chars.count { index += 1 }
-                    value.append(chars[index])
+                while index < scalars.count, scalars[index] != "\"" {
+                    if scalars[index] == "\\", index + 1 < scalars.count { index += 1 }
+                    value.append(scalars[index])
                     index += 1
                 }
                 index += 1
-                tokens.append(.quoted(value, spaceBefore: spaceBefore))
-            } else if char == "(" {
+                tokens.append(.quoted(String(value), spaceBefore: spaceBefore))
+            } else if scalar == "(" {
                 var depth = 1
-                var value = ""
                 index += 1
-                while index < chars.count {
-                    let current = chars[index]
-                    if current == "\\", index + 1 < chars.count {
-                        value.append(chars[index + 1])
+                while index < scalars.count {
+                    let current = scalars[index]
+                    if current == "\\", index + 1 < scalars.count {
+                        value.append(scalars[index + 1])
                         index += 2
                         continue
                     }
@@ -214,28 +221,27 @@ public enum AddressList {
                     index += 1
                 }
                 index += 1
-                tokens.append(.comment(value))
-            } else if char == "[" {
-                var value = "["
+                tokens.append(.comment(String(value)))
+            } else if scalar == "[" {
+                value.append(scalar)
                 index += 1
-                while index < chars.count, chars[index] != "]" {
-                    value.append(chars[index])
+                while index < scalars.count, scalars[index] != "]" {
+                    value.append(scalars[index])
                     index += 1
                 }
-                value += "]"
+                value.append("]")
                 index += 1
-                tokens.append(.domainLiteral(value))
-            } else if specials.contains(char) {
-                tokens.append(.special(char))
+                tokens.append(.domainLiteral(String(value)))
+            } else if isSpecial(scalar) {
+                tokens.append(.special(Character(scalar)))
                 index += 1
             } else {
-                var value = ""
-                while index < chars.count, !chars[index].isWhitespace, !specials.contains(chars[index]),
-                      chars[index] != "\"", chars[index] != "(", chars[index] != "[" {
-                    value.append(chars[index])
+                while index < scalars.count, !scalars[index].isWhiteSpace, !isSpecial(scalars[index]),
+                      scalars[index] != "\"", scalars[index] != "(", scalars[index] != "[" {
+                    value.append(scalars[index])
                     index += 1
                 }
-                tokens.append(.word(value, spaceBefore: spaceBefore))
+                tokens.append(.word(String(value), spaceBefore: spaceBefore))
             }
             spaceBefore = false
         }

@@ -373,6 +373,13 @@ struct AddressListTests {
         #expect(AddressList.parse("a@x; b@y").count == 2)
     }
 
+    /// Separators are code points: a combining mark after a comma or bracket does not hide it.
+    @Test func combiningMarkAfterASeparator() {
+        #expect(AddressList.parse("a@x,\u{301}b@y").map(\.address) == ["a@x", "\u{301}b@y"])
+        #expect(AddressList.parse("Name <\u{301}a@x>").map(\.address) == ["\u{301}a@x"])
+        #expect(AddressList.parse("\u{00A0}Ann\u{00A0}Berg\u{00A0}<a@x>") == [MailboxAddress(displayName: "Ann Berg", address: "a@x")])
+    }
+
     @Test func hostileAddressInputStaysBounded() {
         let colons = "a@b" + String(repeating: ":", count: 20_000)
         #expect(AddressList.parse(colons).count == 1)
