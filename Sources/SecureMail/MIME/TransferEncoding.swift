@@ -120,61 +120,72 @@ public enum Base64 {
     /// many bytes it wrote. `output` may start where `input` does: every group of three bytes is
     /// written after the four characters it comes from were read, so writing never overtakes
     /// reading. Whole groups of four alphabet bytes, the common case between line breaks, take
-    /// the fast path.
+    /// the fast path: one load per group and counters kept in registers.
     private static func decode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
         values.withUnsafeBufferPointer { table in
+            guard let source = input.baseAddress, let target = output.baseAddress, let value = table.baseAddress else { return 0 }
             var written = 0
             var accumulator: UInt32 = 0
             var pending = 0
-            func flushPartial() {
-                if pending == 2 {
-                    output[written] = UInt8(truncatingIfNeeded: accumulator >> 4)
-                    written += 1
-                } else if pending == 3 {
-                    output[written] = UInt8(truncatingIfNeeded: accumulator >> 10)
-                    output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
-                    written += 2
-                }
-                accumulator = 0
-                pending = 0
-            }
             var index = 0
             while index < input.count {
-                if pending == 0, index + 4 <= input.count {
-                    let a = table[Int(input[index])], b = table[Int(input[index + 1])]
-                    let c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
-                    if (a | b | c | d) < 64 {
+                if pending == 0 {
+                    var read = index
+                    var wrote = written
+                    while read &+ 4 <= input.count {
+                        let characters = UInt32(littleEndian: UnsafeRawPointer(source + read).loadUnaligned(as: UInt32.self))
+                        let a = value[Int(characters & 0xFF)], b = value[Int(characters >> 8 & 0xFF)]
+                        let c = value[Int(characters >> 16 & 0xFF)], d = value[Int(characters >> 24)]
+                        guard (a | b | c | d) < 64 else { break }
                         let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                        output[written] = UInt8(truncatingIfNeeded: group >> 16)
-                        output[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
-                        output[written + 2] = UInt8(truncatingIfNeeded: group)
-                        written += 3
-                        index += 4
-                        continue
+                        target[wrote] = UInt8(truncatingIfNeeded: group >> 16)
+                        target[wrote &+ 1] = UInt8(truncatingIfNeeded: group >> 8)
+                        target[wrote &+ 2] = UInt8(truncatingIfNeeded: group)
+                        read &+= 4
+                        wrote &+= 3
                     }
+                    index = read
+                    written = wrote
+                    if index == input.count { break }
                 }
-                let byte = input[index]
+                let byte = source[index]
                 index += 1
                 if byte == UInt8(ascii: "=") {
                     // Padding ends a group early; base64 chunks glued together then decode one after another.
-                    flushPartial()
+                    written += partialGroup(accumulator, pending: pending, to: target + written)
+                    accumulator = 0
+                    pending = 0
                     continue
                 }
-                let value = table[Int(byte)]
-                if value == 0xFF { continue }
-                accumulator = (accumulator << 6) | UInt32(value)
+                let sextet = value[Int(byte)]
+                if sextet == 0xFF { continue }
+                accumulator = (accumulator << 6) | UInt32(sextet)
                 pending += 1
                 if pending == 4 {
-                    output[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
-                    output[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
-                    output[written + 2] = UInt8(truncatingIfNeeded: accumulator)
+                    target[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
+                    target[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
+                    target[written + 2] = UInt8(truncatingIfNeeded: accumulator)
                     written += 3
                     accumulator = 0
                     pending = 0
                 }
             }
-            flushPartial()
-            return written
+            return written + partialGroup(accumulator, pending: pending, to: target + written)
+        }
+    }
+
+    /// Writes the bytes an incomplete group of `pending` sextets fully determines; returns how many.
+    private static func partialGroup(_ accumulator: UInt32, pending: Int, to target: UnsafeMutablePointer<UInt8>) -> Int {
+        switch pending {
+        case 2:
+            target[0] = UInt8(truncatingIfNeeded: accumulator >> 4)
+            return 1
+        case 3:
+            target[0] = UInt8(truncatingIfNeeded: accumulator >> 10)
+            target[1] = UInt8(truncatingIfNeeded: accumulator >> 2)
+            return 2
+        default:
+            return 0
         }
     }
 
@@ -421,14 +432,20 @@ public enum QuotedPrintable {
                     for byte in ending { put(byte) }
                     column = 0
                 }
-                // Keep room for the '=' of a soft break.
-                func literal(_ byte: UInt8) {
-                    if column + 1 > maxLine - 1 {
-                        put(UInt8(ascii: "="))
-                        breakLine()
-                    }
-                    put(byte)
-                    column += 1
+                func isLineEnd(at index: Int) -> Bool {
+                    input[index] == 0x0A || (input[index] == 0x0D && index + 1 < input.count && input[index + 1] == 0x0A)
+                }
+                func endsLine(at index: Int) -> Bool {
+                    index == input.count || (isText && isLineEnd(at: index))
+                }
+                func startsFromLine(at index: Int) -> Bool {
+                    index + 5 <= input.count && input[index + 1] == UInt8(ascii: "r") && input[index + 2] == UInt8(ascii: "o")
+                        && input[index + 3] == UInt8(ascii: "m") && input[index + 4] == 0x20
+                }
+                /// A line may not start with `.` or `From ` (transports alter those), whether a
+                /// hard or a soft break came before.
+                func mustBeEscapedAtLineStart(_ byte: UInt8, at index: Int) -> Bool {
+                    byte == UInt8(ascii: ".") || (byte == UInt8(ascii: "F") && startsFromLine(at: index))
                 }
                 func escaped(_ byte: UInt8) {
                     if column + 3 > maxLine - 1 {
@@ -440,12 +457,15 @@ public enum QuotedPrintable {
                     put(hexDigits[Int(byte & 0x0F)])
                     column += 3
                 }
-                func isLineEnd(at index: Int) -> Bool {
-                    input[index] == 0x0A || (input[index] == 0x0D && index + 1 < input.count && input[index + 1] == 0x0A)
-                }
-                func startsFromLine(at index: Int) -> Bool {
-                    index + 5 <= input.count && input[index + 1] == UInt8(ascii: "r") && input[index + 2] == UInt8(ascii: "o")
-                        && input[index + 3] == UInt8(ascii: "m") && input[index + 4] == 0x20
+                // Keep room for the '=' of a soft break.
+                func literal(_ byte: UInt8, at index: Int) {
+                    if column + 1 > maxLine - 1 {
+                        put(UInt8(ascii: "="))
+                        breakLine()
+                        if mustBeEscapedAtLineStart(byte, at: index) { return escaped(byte) }
+                    }
+                    put(byte)
+                    column += 1
                 }
                 var index = 0
                 while index < input.count {
@@ -455,19 +475,42 @@ public enum QuotedPrintable {
                         index += byte == 0x0D ? 2 : 1
                         continue
                     }
+                    // Most text is a run of bytes written as they are: copied in one loop up to
+                    // where the line must break, rather than decided one call at a time.
+                    if column > 0 || !mustBeEscapedAtLineStart(byte, at: index) {
+                        // Locals, not the captured counters, so that the loop stays in registers.
+                        let runOutput = buffer.baseAddress! + written
+                        var runEnd = index
+                        var runColumn = column
+                        while runEnd < input.count, runColumn < maxLine - 1 {
+                            let next = input[runEnd]
+                            if next == 0x20 || next == 0x09 {
+                                // Whitespace stays literal only where it cannot end up at a line's end.
+                                if runColumn + 1 > maxLine - 2 || endsLine(at: runEnd + 1) { break }
+                            } else if next == UInt8(ascii: "=") || next < 0x21 || next > 0x7E {
+                                break
+                            }
+                            runOutput[runEnd - index] = next
+                            runEnd += 1
+                            runColumn += 1
+                        }
+                        if runEnd > index {
+                            written += runEnd - index
+                            column = runColumn
+                            index = runEnd
+                            continue
+                        }
+                    }
                     switch byte {
                     case 0x20, 0x09:
                         // Whitespace at the end of a line, or where a soft break would leave it trailing, is encoded.
-                        let atLineEnd = index + 1 == input.count || (isText && isLineEnd(at: index + 1))
-                        if atLineEnd || column + 1 > maxLine - 2 { escaped(byte) } else { literal(byte) }
+                        if endsLine(at: index + 1) || column + 1 > maxLine - 2 { escaped(byte) } else { literal(byte, at: index) }
                     case UInt8(ascii: "="):
                         escaped(byte)
-                    case UInt8(ascii: ".") where column == 0:
-                        escaped(byte)
-                    case UInt8(ascii: "F") where column == 0 && startsFromLine(at: index):
+                    case _ where column == 0 && mustBeEscapedAtLineStart(byte, at: index):
                         escaped(byte)
                     case 0x21...0x7E:
-                        literal(byte)
+                        literal(byte, at: index)
                     default:
                         escaped(byte)
                     }

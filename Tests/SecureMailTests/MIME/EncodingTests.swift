@@ -170,9 +170,15 @@ struct TransferEncodingTests {
             output += ending
             line.removeAll(keepingCapacity: true)
         }
-        func appendLiteral(_ byte: UInt8) {
-            // Keep room for the '=' of a soft break.
-            if line.count + 1 > maxLine - 1 { flushSoft() }
+        func startsFrom(at index: Int) -> Bool {
+            index + 5 <= bytes.count && Array(bytes[index..<index + 5]) == Array("From ".utf8)
+        }
+        func appendLiteral(_ byte: UInt8, at index: Int) {
+            // Keep room for the '=' of a soft break; the new line may not start with "." or "From ".
+            if line.count + 1 > maxLine - 1 {
+                flushSoft()
+                if byte == UInt8(ascii: ".") || startsFrom(at: index) { return appendEscaped(byte) }
+            }
             line.append(byte)
         }
         func appendEscaped(_ byte: UInt8) {
@@ -199,24 +205,22 @@ struct TransferEncodingTests {
                 return bytes[next] == 0x0A || (bytes[next] == 0x0D && next + 1 < bytes.count && bytes[next + 1] == 0x0A)
             }()
             let atLineStart = line.isEmpty
-            let startsFrom = atLineStart && byte == UInt8(ascii: "F") && index + 5 <= bytes.count
-                && Array(bytes[index..<index + 5]) == Array("From ".utf8)
             switch byte {
             case 0x20, 0x09:
                 // Whitespace at the end of a line, or where a soft break would leave it trailing, is encoded.
                 if nextIsLineEnd || line.count + 1 > maxLine - 2 {
                     appendEscaped(byte)
                 } else {
-                    appendLiteral(byte)
+                    appendLiteral(byte, at: index)
                 }
             case UInt8(ascii: "="):
                 appendEscaped(byte)
             case UInt8(ascii: ".") where atLineStart:
                 appendEscaped(byte)
-            case _ where startsFrom:
+            case _ where atLineStart && startsFrom(at: index):
                 appendEscaped(byte)
             case 0x21...0x7E:
-                appendLiteral(byte)
+                appendLiteral(byte, at: index)
             default:
                 appendEscaped(byte)
             }
@@ -280,6 +284,20 @@ struct TransferEncodingTests {
         }
         #expect(lines[0].hasPrefix("=46rom"))
         #expect(QuotedPrintable.decode(encoded) == Canonicalization.crlf(text.bytes))
+    }
+
+    /// A soft break can bring `From ` or `.` to the start of a line as well as a hard one.
+    @Test func quotedPrintableEscapesLineStartsAfterASoftBreak() {
+        for tail in ["From here", ".dot", "Fro no"] {
+            let text = String(repeating: "a", count: 75) + tail
+            let encoded = QuotedPrintable.encode(text.bytes)
+            let lines = String(decoding: encoded, as: UTF8.self).components(separatedBy: "\r\n")
+            #expect(lines.count == 2, "\(lines)")
+            #expect(!lines.contains { $0.hasPrefix("From ") || $0.hasPrefix(".") }, "\(lines)")
+            #expect(QuotedPrintable.decode(encoded) == text.bytes)
+        }
+        let soft = String(decoding: QuotedPrintable.encode((String(repeating: "a", count: 75) + "From x").bytes), as: UTF8.self)
+        #expect(soft == String(repeating: "a", count: 75) + "=\r\n=46rom x")
     }
 
     @Test func quotedPrintableBinaryRoundTrip() {
