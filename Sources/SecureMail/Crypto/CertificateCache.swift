@@ -15,8 +15,8 @@ final class CertificateCache: Sendable {
     static let shared = CertificateCache(generationSize: 256)
 
     private struct Generations {
-        var current: [[UInt8]: Certificate] = [:]
-        var previous: [[UInt8]: Certificate] = [:]
+        var current: [EncodedBytes: Certificate] = [:]
+        var previous: [EncodedBytes: Certificate] = [:]
     }
 
     private let generationSize: Int
@@ -42,9 +42,10 @@ final class CertificateCache: Sendable {
     var count: Int { generations.withLock { $0.current.count + $0.previous.count } }
 
     private func lookUp(_ der: [UInt8]) -> Certificate? {
-        generations.withLock { generations in
-            if let found = generations.current[der] { return found }
-            guard let found = generations.previous.removeValue(forKey: der) else { return nil }
+        let key = EncodedBytes(der)
+        return generations.withLock { generations in
+            if let found = generations.current[key] { return found }
+            guard let found = generations.previous.removeValue(forKey: key) else { return nil }
             Self.add(found, to: &generations, generationSize: generationSize)
             return found
         }
@@ -59,6 +60,21 @@ final class CertificateCache: Sendable {
             generations.previous = generations.current
             generations.current = [:]
         }
-        generations.current[certificate.derBytes] = certificate
+        generations.current[EncodedBytes(certificate.derBytes)] = certificate
+    }
+}
+
+/// Encoded bytes (a certificate's DER, say) as a dictionary key, hashed as one block of memory:
+/// `[UInt8]`'s own hashing feeds the hasher one byte at a time, a thousand calls per certificate.
+struct EncodedBytes: Hashable, Sendable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// What a certificate is being trusted for.
 public enum TrustPurpose: Sendable {
@@ -26,13 +27,20 @@ public enum TrustEvaluation: Hashable, Sendable {
 
 /// Trust anchors, untrusted intermediates and CRLs for validating certificates. Value type: every
 /// evaluation builds its own OpenSSL store, so one TrustStore can be used from many threads.
+///
+/// A path found trusted is remembered (`ConfirmedPaths`) until the first moment at which any
+/// certificate or CRL of the store, or of the path, enters or leaves its validity period: until
+/// then OpenSSL would decide the same inputs the same way. Changing the anchors, intermediates or
+/// CRLs forgets every remembered path.
 public struct TrustStore: Sendable {
     /// Certificates trusted without further proof.
-    public var anchors: [Certificate]
+    public var anchors: [Certificate] { didSet { confirmedPaths = ConfirmedPaths() } }
     /// Intermediate certificates that may complete a path but are not trusted by themselves.
-    public var intermediates: [Certificate]
+    public var intermediates: [Certificate] { didSet { confirmedPaths = ConfirmedPaths() } }
     /// Revocation lists; every certificate whose issuer has a CRL here is checked against it.
-    public var revocationLists: [CertificateRevocationList]
+    public var revocationLists: [CertificateRevocationList] { didSet { confirmedPaths = ConfirmedPaths() } }
+
+    private var confirmedPaths = ConfirmedPaths()
 
     /// Creates a store.
     public init(anchors: [Certificate] = [], intermediates: [Certificate] = [], revocationLists: [CertificateRevocationList] = []) {
@@ -44,6 +52,40 @@ public struct TrustStore: Sendable {
     /// Validates `leaf` at time `at` for `purpose`, building the path from the anchors, the store's
     /// intermediates and `untrustedChain` (e.g. the certificates embedded in a signature).
     public func evaluate(_ leaf: Certificate, untrustedChain: [Certificate] = [], at time: Date, purpose: TrustPurpose) -> TrustEvaluation {
+        let path = ConfirmedPaths.Path(
+            leaf: EncodedBytes(leaf.derBytes), untrustedChain: untrustedChain.map { EncodedBytes($0.derBytes) }, purpose: purpose)
+        if confirmedPaths.contains(path, at: time) { return .trusted }
+        let evaluation = evaluateWithOpenSSL(leaf, untrustedChain: untrustedChain, at: time, purpose: purpose)
+        if evaluation == .trusted, let boundary = nextValidityBoundary(after: time, of: [leaf] + untrustedChain) {
+            confirmedPaths.insert(path, from: time, until: boundary)
+        }
+        return evaluation
+    }
+
+    /// How many trusted paths are remembered (for tests).
+    var confirmedPathCount: Int { confirmedPaths.count }
+
+    /// The earliest notBefore, notAfter, thisUpdate or nextUpdate of the store and of `certificates`
+    /// that is not well before `time`; nil when one cannot be read, and then nothing is remembered.
+    /// Dates within a second of `time` count: OpenSSL compares whole seconds.
+    private func nextValidityBoundary(after time: Date, of certificates: [Certificate]) -> Date? {
+        var edges: [Date?] = []
+        for certificate in certificates + anchors + intermediates {
+            edges += [date(from: X509_get0_notBefore(certificate.handle.pointer)), date(from: X509_get0_notAfter(certificate.handle.pointer))]
+        }
+        for list in revocationLists {
+            edges.append(list.thisUpdate)
+            if X509_CRL_get0_nextUpdate(list.handle.pointer) != nil { edges.append(list.nextUpdate) }
+        }
+        var boundary = time.addingTimeInterval(ConfirmedPaths.longestMemory)
+        for edge in edges {
+            guard let edge else { return nil }
+            if edge >= time.addingTimeInterval(-1) { boundary = min(boundary, edge.addingTimeInterval(-1)) }
+        }
+        return boundary
+    }
+
+    private func evaluateWithOpenSSL(_ leaf: Certificate, untrustedChain: [Certificate], at time: Date, purpose: TrustPurpose) -> TrustEvaluation {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
         guard let store = X509_STORE_new() else { return .untrusted(reason: "out of memory building the trust store") }
@@ -114,4 +156,40 @@ public struct TrustStore: Sendable {
             return .untrusted(reason: reason)
         }
     }
+}
+
+/// Trusted paths with the span of evaluation times over which their verdict cannot change.
+///
+/// Verifying a signer's chain (the CA's signature on the certificate, the CRL's signature, purpose
+/// and dates) cost about a tenth of an inbound message, repeated for every message a customer
+/// sends. Only `.trusted` verdicts are kept, keyed by the exact DER of the leaf and of the chain
+/// the message supplied, and the purpose. A remembered verdict answers only for times from the
+/// first evaluation up to the next validity boundary, and for at most `longestMemory`.
+final class ConfirmedPaths: Sendable {
+    struct Path: Hashable, Sendable {
+        let leaf: EncodedBytes
+        let untrustedChain: [EncodedBytes]
+        let purpose: TrustPurpose
+    }
+
+    /// How long a verdict is kept even when no date of the store ends sooner.
+    static let longestMemory: TimeInterval = 3600
+    /// More paths than customers send signed mail at once; beyond it the memory starts afresh.
+    static let capacity = 1024
+
+    private let spans = Mutex([Path: ClosedRange<Date>]())
+
+    func contains(_ path: Path, at time: Date) -> Bool {
+        spans.withLock { $0[path]?.contains(time) ?? false }
+    }
+
+    func insert(_ path: Path, from start: Date, until end: Date) {
+        guard start <= end else { return }
+        spans.withLock { spans in
+            if spans.count >= Self.capacity { spans.removeAll() }
+            spans[path] = start...end
+        }
+    }
+
+    var count: Int { spans.withLock { $0.count } }
 }

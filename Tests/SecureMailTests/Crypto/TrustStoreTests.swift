@@ -131,6 +131,54 @@ struct TestAuthority {
         #expect(onlyOtherCRL.evaluate(customer, at: Date(), purpose: .emailSigning) == .trusted)
     }
 
+    /// A remembered verdict answers only while no date of the path or the store is crossed, for
+    /// the same purpose and chain, and only in the store it was made in.
+    @Test func rememberedPathsAnswerOnlyWhileNothingChanges() throws {
+        let trust = try CryptoFixtures.demoTrust()
+        let customer = try CryptoFixtures.certificate("demo-customer")
+        let now = Date()
+        #expect(trust.evaluate(customer, at: now, purpose: .emailSigning) == .trusted)
+        #expect(trust.evaluate(customer, at: now.addingTimeInterval(5), purpose: .emailSigning) == .trusted)
+        #expect(trust.confirmedPathCount == 1)
+        #expect(trust.evaluate(customer, untrustedChain: [try CryptoFixtures.certificate("demo-ca")], at: now, purpose: .emailSigning) == .trusted)
+        #expect(trust.evaluate(customer, at: now, purpose: .emailEncryption) == .trusted)
+        #expect(trust.confirmedPathCount == 3)
+        #expect(trust.evaluate(customer, at: now.addingTimeInterval(-1), purpose: .emailSigning) == .trusted)
+        if case .expired = trust.evaluate(customer, at: customer.notValidBefore.addingTimeInterval(-60), purpose: .emailSigning) {} else {
+            Issue.record("before notBefore the certificate must be outside its validity, whatever was remembered")
+        }
+
+        let nearTheEnd = customer.notValidAfter.addingTimeInterval(-30)
+        let ending = try CryptoFixtures.demoTrust()
+        #expect(ending.evaluate(customer, at: nearTheEnd, purpose: .emailSigning) == .trusted)
+        #expect(ending.evaluate(customer, at: nearTheEnd.addingTimeInterval(20), purpose: .emailSigning) == .trusted)
+        if case .expired = ending.evaluate(customer, at: customer.notValidAfter.addingTimeInterval(1), purpose: .emailSigning) {} else {
+            Issue.record("a path remembered 30 seconds before notAfter must not answer after it")
+        }
+        #expect(ending.confirmedPathCount == 1)
+    }
+
+    @Test func aChangedStoreForgetsRememberedPaths() throws {
+        guard OpenSSLTool.available() else { return }
+        let authority = try TestAuthority.make()
+        defer { try? FileManager.default.removeItem(at: authority.folder) }
+        let withoutCRL = TrustStore(anchors: [authority.authority])
+        let signer = authority.revokedSigner.certificate
+        #expect(withoutCRL.evaluate(signer, at: Date(), purpose: .emailSigning) == .trusted)
+        var withCRL = withoutCRL
+        withCRL.revocationLists.append(authority.revocationList)
+        #expect(withCRL.confirmedPathCount == 0)
+        if case .revoked = withCRL.evaluate(signer, at: Date(), purpose: .emailSigning) {} else {
+            Issue.record("a CRL added to a copy of the store must be consulted, not the copy's remembered verdict")
+        }
+        #expect(withoutCRL.evaluate(signer, at: Date(), purpose: .emailSigning) == .trusted)
+        var withoutAnchor = withoutCRL
+        withoutAnchor.anchors = []
+        if case .untrusted = withoutAnchor.evaluate(signer, at: Date(), purpose: .emailSigning) {} else {
+            Issue.record("without its anchor the signer cannot be trusted")
+        }
+    }
+
     @Test func evaluationFollowsPurposeAndTime() throws {
         let trust = try CryptoFixtures.demoTrust()
         let rsa = try CryptoFixtures.certificate("sikkermail")
