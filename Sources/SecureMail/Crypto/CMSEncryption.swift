@@ -245,17 +245,14 @@ extension CMS {
         guard let recipientInfos = CMS_get0_RecipientInfos(cms.pointer) else {
             throw CryptoError.openSSL(.malformedInput, "read the recipients", remedy: "The message is damaged.")
         }
-        var chosen: Identity?
-        var listed: [String] = []
-        for index in 0..<securemail_sk_CMS_RecipientInfo_num(recipientInfos) {
-            guard let recipientInfo = securemail_sk_CMS_RecipientInfo_value(recipientInfos, index) else { continue }
-            listed += describeRecipients(recipientInfo)
-            if chosen == nil {
-                chosen = identities.first { identityMatches($0, recipientInfo) }
-            }
+        let recipients = (0..<securemail_sk_CMS_RecipientInfo_num(recipientInfos)).compactMap {
+            securemail_sk_CMS_RecipientInfo_value(recipientInfos, $0)
         }
+        let chosen = recipients.lazy.compactMap { recipientInfo in identities.first { identityMatches($0, recipientInfo) } }.first
         OpenSSLErrorQueue.clear()
         guard let identity = chosen else {
+            // Named only when the message cannot be opened: rendering them costs as much as checking a digest.
+            let listed = recipients.flatMap(describeRecipients)
             throw CryptoError(
                 .noMatchingRecipient,
                 operation: "decrypt: none of our \(identities.count) key(s) is a recipient; the message is for \(listed.isEmpty ? "no recipient" : listed.joined(separator: "; "))",

@@ -147,10 +147,10 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Subject in RFC 2253 form, e.g. `emailAddress=a@b.dk,CN=A,O=B,C=DK`.
-    public var subject: String { rfc2253(X509_get_subject_name(handle.pointer)) }
+    public var subject: String { handle.remembered(\.subject) { rfc2253(X509_get_subject_name(handle.pointer)) } }
 
     /// Issuer in RFC 2253 form.
-    public var issuer: String { rfc2253(X509_get_issuer_name(handle.pointer)) }
+    public var issuer: String { handle.remembered(\.issuer) { rfc2253(X509_get_issuer_name(handle.pointer)) } }
 
     /// Serial number as uppercase hex of its big-endian bytes.
     public var serialNumberHex: String {
@@ -168,7 +168,9 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Email addresses, lowercased: subjectAltName rfc822Name entries first, then subject emailAddress.
-    public var emailAddresses: [String] {
+    public var emailAddresses: [String] { handle.remembered(\.emailAddresses) { readEmailAddresses() } }
+
+    private func readEmailAddresses() -> [String] {
         var addresses: [String] = []
         func add(_ raw: [UInt8]) {
             let address = String(decoding: raw, as: UTF8.self).lowercased()
@@ -195,7 +197,9 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// SHA-256 of the DER encoding.
-    public var sha256Fingerprint: [UInt8] {
+    public var sha256Fingerprint: [UInt8] { handle.remembered(\.sha256Fingerprint) { readSHA256Fingerprint() } }
+
+    private func readSHA256Fingerprint() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         guard X509_digest(handle.pointer, EVP_sha256(), &digest, &length) == 1 else { return [] }

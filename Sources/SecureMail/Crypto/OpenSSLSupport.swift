@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// Limits applied to untrusted input before OpenSSL parses it.
 public enum CryptoLimits {
@@ -7,11 +8,32 @@ public enum CryptoLimits {
     public static let defaultMaximumInputSize = 256 * 1024 * 1024
 }
 
-/// Owns an `X509`.
+/// Owns an `X509`, and what has been read from it as text. A certificate shared through
+/// `CertificateCache` is described in the report of every message it signs, and rendering its
+/// names through OpenSSL each time cost more than checking the message's digest.
 final class X509Handle: @unchecked Sendable {
+    /// Values read from the certificate, each on first use.
+    struct Readings: Sendable {
+        var subject: String?
+        var issuer: String?
+        var sha256Fingerprint: [UInt8]?
+        var emailAddresses: [String]?
+    }
+
     let pointer: OpaquePointer
+    private let readings = Mutex(Readings())
+
     init(taking pointer: OpaquePointer) { self.pointer = pointer }
     deinit { X509_free(pointer) }
+
+    /// The value at `field`, from `read` the first time. Read outside the lock: two threads may
+    /// both read a value once, and they read the same.
+    func remembered<Value: Sendable>(_ field: sending WritableKeyPath<Readings, Value?>, read: () -> Value) -> Value {
+        if let value = readings.withLock({ $0[keyPath: field] }) { return value }
+        let value = read()
+        readings.withLock { $0[keyPath: field] = value }
+        return value
+    }
 }
 
 /// Owns an `EVP_PKEY`.

@@ -89,6 +89,24 @@ import Testing
         #expect(again.handle === shared.handle)
     }
 
+    /// What a shared certificate says as text is read once, and every thread reads what a
+    /// certificate parsed on its own says.
+    @Test func readingsOfASharedCertificateAgreeFromManyThreads() async throws {
+        let der = try CryptoFixtures.certificate("demo-customer").derBytes
+        let shared = try #require(CertificateCache(generationSize: 4).certificate(derEncoded: der))
+        let alone = try Certificate(derEncoded: der)
+        #expect(alone.handle !== shared.handle)
+        let expected = [alone.subject, alone.issuer, alone.sha256FingerprintHex] + alone.emailAddresses
+        #expect(alone.issuer == (try CryptoFixtures.certificate("demo-ca")).subject)
+        #expect(alone.emailAddresses == ["kunde@example.dk"])
+        await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<32 {
+                group.addTask { [shared.subject, shared.issuer, shared.sha256FingerprintHex] + shared.emailAddresses }
+            }
+            for await readings in group { #expect(readings == expected) }
+        }
+    }
+
     @Test func aChangedSignatureValueIsStillInvalid() throws {
         let signer = try CryptoFixtures.identity("sikkermail")
         var signature = try CMS.sign(content, signer: signer, detached: true)
