@@ -210,7 +210,9 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     public var sha256FingerprintHex: String { hexString(sha256Fingerprint, separator: ":") }
 
     /// The public-key algorithm and size or curve.
-    public var publicKeyAlgorithm: PublicKeyAlgorithm {
+    public var publicKeyAlgorithm: PublicKeyAlgorithm { handle.remembered(\.publicKeyAlgorithm) { readPublicKeyAlgorithm() } }
+
+    private func readPublicKeyAlgorithm() -> PublicKeyAlgorithm {
         guard let key = X509_get0_pubkey(handle.pointer) else { return .other("unknown") }
         switch EVP_PKEY_get_base_id(key) {
         case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS:

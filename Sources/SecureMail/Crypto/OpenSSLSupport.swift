@@ -18,6 +18,7 @@ final class X509Handle: @unchecked Sendable {
         var issuer: String?
         var sha256Fingerprint: [UInt8]?
         var emailAddresses: [String]?
+        var publicKeyAlgorithm: Certificate.PublicKeyAlgorithm?
     }
 
     let pointer: OpaquePointer

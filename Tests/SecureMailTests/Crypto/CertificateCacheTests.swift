@@ -96,12 +96,13 @@ import Testing
         let shared = try #require(CertificateCache(generationSize: 4).certificate(derEncoded: der))
         let alone = try Certificate(derEncoded: der)
         #expect(alone.handle !== shared.handle)
-        let expected = [alone.subject, alone.issuer, alone.sha256FingerprintHex] + alone.emailAddresses
+        let expected = [alone.subject, alone.issuer, alone.sha256FingerprintHex, "\(alone.publicKeyAlgorithm)"] + alone.emailAddresses
         #expect(alone.issuer == (try CryptoFixtures.certificate("demo-ca")).subject)
         #expect(alone.emailAddresses == ["kunde@example.dk"])
+        #expect(alone.publicKeyAlgorithm == .rsa(bits: 2048))
         await withTaskGroup(of: [String].self) { group in
             for _ in 0..<32 {
-                group.addTask { [shared.subject, shared.issuer, shared.sha256FingerprintHex] + shared.emailAddresses }
+                group.addTask { [shared.subject, shared.issuer, shared.sha256FingerprintHex, "\(shared.publicKeyAlgorithm)"] + shared.emailAddresses }
             }
             for await readings in group { #expect(readings == expected) }
         }
