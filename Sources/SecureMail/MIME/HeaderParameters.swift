@@ -186,12 +186,18 @@ enum ParameterList {
     static func render(_ parameters: [MIMEParameter]) -> String {
         parameters.map { parameter in
             let value = parameter.value
-            if value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) {
-                if !value.isEmpty, value.unicodeScalars.allSatisfy(isTokenScalar) {
+            if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+                if !value.isEmpty, value.utf8.allSatisfy(isTokenByte) {
                     return "; \(parameter.name)=\(value)"
                 }
-                let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                return "; \(parameter.name)=\"\(escaped)\""
+                // Bytes, not Foundation's replacingOccurrences: every signed message renders a boundary.
+                var quoted: [UInt8] = [UInt8(ascii: "\"")]
+                for byte in value.utf8 {
+                    if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { quoted.append(UInt8(ascii: "\\")) }
+                    quoted.append(byte)
+                }
+                quoted.append(UInt8(ascii: "\""))
+                return "; \(parameter.name)=\(String(decoding: quoted, as: UTF8.self))"
             }
             var encoded = "utf-8''"
             for byte in value.utf8 {
@@ -215,10 +221,6 @@ enum ParameterList {
         default:
             byte > 0x20 && byte < 0x7F
         }
-    }
-
-    private static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII && isTokenByte(UInt8(scalar.value))
     }
 
     /// Token characters that leave a parameter name plain: not RFC 2231's `*`, `'` and `%`.

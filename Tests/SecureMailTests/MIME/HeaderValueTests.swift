@@ -162,6 +162,11 @@ struct ParameterTests {
         #expect(type.headerValue.hasPrefix("multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"=_x\"; name*=utf-8''"))
         type.setParameter("name", nil)
         #expect(type.parameter("name") == nil)
+        type.setParameter("title", #"say "hi" \ bye"#)
+        #expect(type.headerValue.hasSuffix(#"; title="say \"hi\" \\ bye""#))
+        #expect(ContentType(headerValue: type.headerValue) == type)
+        type.setParameter("title", "")
+        #expect(type.headerValue.hasSuffix(#"; title="""#))
     }
 }
 
