@@ -22,10 +22,14 @@ public struct TransientProcessingError: Error, CustomStringConvertible, Sendable
 /// scans and protects outbound mail, and records quarantine, harvested certificates and
 /// audit rows in the store. The imperative shell around the pure planners.
 public struct GatewayProcessor: Sendable {
-    public var configuration: GatewayConfiguration
+    public var configuration: GatewayConfiguration {
+        didSet { router = SubjectRouter(table: configuration.routingTable) }
+    }
     public var keyring: Keyring
     public var store: any SecureMailStore
     public var sealer: any QuarantineSealing
+    /// Built once from the routing table: `serve` processes every message with the same one.
+    private var router: SubjectRouter
     private let logger = Logger(label: "securemail.pipeline")
 
     public init(configuration: GatewayConfiguration, keyring: Keyring, store: any SecureMailStore, sealer: any QuarantineSealing) {
@@ -33,6 +37,7 @@ public struct GatewayProcessor: Sendable {
         self.keyring = keyring
         self.store = store
         self.sealer = sealer
+        router = SubjectRouter(table: configuration.routingTable)
     }
 
     /// Processes one message. Throws ``TransientProcessingError`` only; everything permanent is
@@ -77,7 +82,7 @@ public struct GatewayProcessor: Sendable {
     private func processInbound(_ bytes: consuming [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
         let mailboxRecipients = recipients.filter { configuration.mailbox($0) != nil }
         let others = recipients.filter { configuration.mailbox($0) == nil }
-        let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
+        let inspector = Inspector(configuration: configuration, keyring: keyring, router: router, evaluationTime: time)
         let original = OriginalMessage(consume bytes, spillDirectory: configuration.gateway.stateDirectory, logger: logger)
         var deliveries: [Delivery] =
             others.isEmpty ? [] : [Delivery(sender: sender, recipients: others, message: try original.forDelivery(), kind: "unchanged")]
@@ -89,7 +94,7 @@ public struct GatewayProcessor: Sendable {
         for address in mailboxRecipients {
             guard let mailbox = configuration.mailbox(address) else { continue }
             var inspection = inspector.inspect(try original.bytes(), sender: sender, recipients: [address])
-            let route = inspection.report.route ?? SubjectRouter(table: configuration.routingTable).route(subject: nil, mailbox: address)
+            let route = inspection.report.route ?? router.route(subject: nil, mailbox: address)
             let plan = InboundPlanner.plan(inspection, mailbox: mailbox, route: route)
             inspection.report.action = plan.action.rawValue
             switch plan.action {
@@ -151,7 +156,7 @@ public struct GatewayProcessor: Sendable {
     // MARK: Outbound
 
     private func processOutbound(_ bytes: consuming [UInt8], sender: String, recipients: [String], at time: Date) async throws -> ProcessingResult {
-        let inspector = Inspector(configuration: configuration, keyring: keyring, evaluationTime: time)
+        let inspector = Inspector(configuration: configuration, keyring: keyring, router: router, evaluationTime: time)
         let structure: MIMEStructure
         do {
             structure = try MIMEParser.structure(of: bytes, limits: configuration.limits.mimeLimits)

@@ -42,10 +42,16 @@ public struct Inspector: Sendable {
     private let router: SubjectRouter
 
     public init(configuration: GatewayConfiguration, keyring: Keyring, evaluationTime: Date = Date()) {
+        self.init(configuration: configuration, keyring: keyring, router: SubjectRouter(table: configuration.routingTable), evaluationTime: evaluationTime)
+    }
+
+    /// An inspector that routes with `router`, which must be built from `configuration`'s routing
+    /// table: building one normalises every name and alias, too much to repeat for every message.
+    init(configuration: GatewayConfiguration, keyring: Keyring, router: SubjectRouter, evaluationTime: Date) {
         self.configuration = configuration
         self.keyring = keyring
         self.evaluationTime = evaluationTime
-        router = SubjectRouter(table: configuration.routingTable)
+        self.router = router
     }
 
     /// MIME limits from the configuration.
