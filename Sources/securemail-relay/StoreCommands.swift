@@ -274,7 +274,8 @@ struct QuarantineRelease: AsyncParsableCommand {
 /// The configured way to hand mail to the MTA: sendmail, or SMTP to `serve.next_hop`.
 func nextHop(_ configuration: GatewayConfiguration) -> any NextHopDelivering {
     if configuration.delivery.method == "smtp", let endpoint = HostPort(configuration.serve.nextHop) {
-        return SMTPClient(configuration: SMTPClient.Configuration(host: endpoint.host, port: endpoint.port))
+        // One message per process: nothing to keep a connection open for.
+        return SMTPClient(configuration: SMTPClient.Configuration(host: endpoint.host, port: endpoint.port, connectionCacheTimeLimit: .zero))
     }
     return SendmailDelivery(sendmailPath: configuration.delivery.sendmailPath)
 }

@@ -132,6 +132,14 @@ public struct OutboundMessage: Sendable, Equatable {
 public protocol NextHopDelivering: Sendable {
     /// Delivers one message. Never throws: every failure is a ``DeliveryResult``.
     func deliver(_ message: OutboundMessage) async -> DeliveryResult
+    /// Ends what is kept open between messages (connections to the next hop); called when the
+    /// server shuts down.
+    func closeIdleConnections() async
+}
+
+extension NextHopDelivering {
+    /// Nothing is kept open between messages.
+    public func closeIdleConnections() async {}
 }
 
 /// How the next hop answered.

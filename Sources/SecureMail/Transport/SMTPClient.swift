@@ -6,10 +6,16 @@ import NIOPosix
 /// The SMTP client that re-injects filtered mail into the next hop (Postfix's 127.0.0.1:10026
 /// in the after-queue content-filter setup).
 ///
-/// One connection per message: EHLO (HELO if EHLO is refused), MAIL FROM with SIZE and
-/// BODY=8BITMIME when the server offers them, one RCPT TO per recipient, DATA with CRLF line
-/// ends and dot-stuffing, QUIT. With PIPELINING the MAIL, RCPT and DATA commands go out in one
+/// A connection greets with EHLO (HELO if EHLO is refused); each message is MAIL FROM with SIZE
+/// and BODY=8BITMIME when the server offers them, one RCPT TO per recipient, DATA with CRLF
+/// line ends and dot-stuffing. With PIPELINING the MAIL, RCPT and DATA commands go out in one
 /// write. Every wait for a reply is bounded by `replyTimeout`.
+///
+/// As Postfix's SMTP client does, a connection whose message went through is kept open for the
+/// next message for `connectionCacheTimeLimit` (and reused for at most `connectionReuseTimeLimit`),
+/// so that a busy gateway does not pay a connection, greeting, EHLO and QUIT for every message.
+/// A kept connection that turns out closed before the next hop took the message's MAIL command
+/// is dropped and the message goes out on a new one.
 public struct SMTPClient: NextHopDelivering {
     /// Where and how to connect.
     public struct Configuration: Sendable {
@@ -23,15 +29,25 @@ public struct SMTPClient: NextHopDelivering {
         public var connectTimeout: Duration
         /// How long the client waits for any one reply (including the reply to the final dot).
         public var replyTimeout: Duration
+        /// How long a connection waits, idle, for another message before it is closed; zero
+        /// closes every connection after its message (Postfix: smtp_connection_cache_time_limit).
+        public var connectionCacheTimeLimit: Duration
+        /// How long after it was opened a connection is still given new messages (Postfix:
+        /// smtp_connection_reuse_time_limit).
+        public var connectionReuseTimeLimit: Duration
 
-        /// Creates a configuration; defaults follow RFC 5321's minimum timeouts loosely.
+        /// Creates a configuration; defaults follow RFC 5321's minimum timeouts loosely, and
+        /// Postfix's for keeping connections.
         public init(host: String = "127.0.0.1", port: Int = 10026, heloName: String = "localhost",
-                    connectTimeout: Duration = .seconds(30), replyTimeout: Duration = .seconds(300)) {
+                    connectTimeout: Duration = .seconds(30), replyTimeout: Duration = .seconds(300),
+                    connectionCacheTimeLimit: Duration = .seconds(2), connectionReuseTimeLimit: Duration = .seconds(300)) {
             self.host = host
             self.port = port
             self.heloName = heloName
             self.connectTimeout = connectTimeout
             self.replyTimeout = replyTimeout
+            self.connectionCacheTimeLimit = connectionCacheTimeLimit
+            self.connectionReuseTimeLimit = connectionReuseTimeLimit
         }
     }
 
@@ -41,6 +57,8 @@ public struct SMTPClient: NextHopDelivering {
     public var eventLoopGroup: any EventLoopGroup
     /// Where conversations are logged (commands' outcomes, never content).
     public var logger: Logger
+    /// Connections waiting for their next message; shared by copies of this client.
+    private let idleConnections = IdleConnections()
 
     /// Creates a client.
     public init(configuration: Configuration = Configuration(),
@@ -51,37 +69,92 @@ public struct SMTPClient: NextHopDelivering {
         self.logger = logger
     }
 
+    /// Ends the sessions of the connections kept open (QUIT) and waits until they are closed.
+    public func closeIdleConnections() async {
+        await idleConnections.closeAll()
+    }
+
     /// Delivers one message; every failure becomes a ``DeliveryResult``.
     public func deliver(_ message: OutboundMessage) async -> DeliveryResult {
         guard !message.recipients.isEmpty else {
             return .permanentFailure(reason: "no recipients to deliver to")
         }
         let target = "\(configuration.host):\(configuration.port)"
-        do {
-            let result = try await converse(message)
+        var outcome = await idleConnections.deliver(message) { job in Task { await runConnection(first: job) } }
+        if case .stale = outcome {
+            logger.debug("kept next hop connection was closed; using a new one", metadata: ["nextHop": "\(target)"])
+            outcome = await idleConnections.deliver(message, reuse: false) { job in Task { await runConnection(first: job) } }
+        }
+        switch outcome {
+        case .delivered(let result):
             logger.debug("next hop conversation finished", metadata: ["nextHop": "\(target)", "result": "\(result)"])
             return result
-        } catch let error as SMTPClientError {
+        case .failed(let error as SMTPClientError):
             return .transientFailure(reason: "\(target): \(error)")
-        } catch {
+        case .failed(let error):
             return .transientFailure(reason: "\(target): cannot deliver: \(error)")
+        case .stale:
+            return .transientFailure(reason: "\(target): \(SMTPClientError.connectionClosed)")
         }
     }
 
-    private func converse(_ message: OutboundMessage) async throws -> DeliveryResult {
+    private func connect() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         let replyTimeout = TimeAmount(configuration.replyTimeout)
-        let channel = try await ClientBootstrap(group: eventLoopGroup)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
-            .connect(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: replyTimeout))
-                    try channel.pipeline.syncOperations.addHandler(ReplyTimeoutHandler())
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+        let bootstrap = ClientBootstrap(group: eventLoopGroup).connectTimeout(TimeAmount(configuration.connectTimeout))
+        let setUp: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: replyTimeout))
+                try channel.pipeline.syncOperations.addHandler(ReplyTimeoutHandler())
+                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
-        return try await channel.executeThenClose { inbound, outbound in
-            var conversation = Conversation(replies: ReplyReader(inbound.makeAsyncIterator()), outbound: outbound)
-            return try await conversation.run(message, heloName: configuration.heloName)
+        }
+        // The next hop is usually an address literal (Postfix's reinjection listener on loopback):
+        // it is connected to directly, without a trip through the resolver.
+        if let address = try? SocketAddress(ipAddress: configuration.host, port: configuration.port) {
+            return try await bootstrap.connect(to: address, channelInitializer: setUp)
+        }
+        return try await bootstrap.connect(host: configuration.host, port: configuration.port, channelInitializer: setUp)
+    }
+
+    /// One connection's life: `first` and then, while the next hop keeps taking messages, the
+    /// messages handed to it while it waits; QUIT when it has waited long enough. Answers every
+    /// job exactly once.
+    private func runConnection(first: IdleConnections.Job) async {
+        var unanswered: IdleConnections.Job? = first
+        var reused = false
+        defer { idleConnections.connectionEnded() }
+        do {
+            let channel = try await connect()
+            let eventLoop = channel.channel.eventLoop
+            let openedAt = ContinuousClock.now
+            try await channel.executeThenClose { inbound, outbound in
+                var conversation = Conversation(replies: ReplyReader(inbound.makeAsyncIterator()), outbound: outbound)
+                try await conversation.greet(heloName: configuration.heloName)
+                while let job = unanswered {
+                    let (result, open) = try await conversation.transact(job.message, onReusedConnection: reused)
+                    unanswered = nil
+                    let age = ContinuousClock.now - openedAt
+                    guard open, configuration.connectionCacheTimeLimit > .zero, age < configuration.connectionReuseTimeLimit else {
+                        job.reply.resume(returning: .delivered(result))
+                        if open { break } else { return }
+                    }
+                    let instruction = await idleConnections.waitForMessage(
+                        on: eventLoop, upTo: TimeAmount(configuration.connectionCacheTimeLimit),
+                        waiting: { job.reply.resume(returning: .delivered(result)) })
+                    switch instruction {
+                    case .deliver(let next):
+                        unanswered = next
+                        reused = true
+                    case .close:
+                        break
+                    }
+                }
+                try? await conversation.quit()
+            }
+        } catch is StaleConnection {
+            unanswered?.reply.resume(returning: .stale)
+        } catch {
+            unanswered?.reply.resume(returning: .failed(error))
         }
     }
 
@@ -219,12 +292,15 @@ private struct Conversation {
         try await outbound.write(ByteBuffer(string: line + "\r\n"))
     }
 
-    mutating func run(_ message: OutboundMessage, heloName: String) async throws -> DeliveryResult {
+    /// What the next hop offered in its EHLO reply (keyword upper-case → parameters).
+    var extensions: [String: String] = [:]
+
+    /// Reads the greeting and introduces the client.
+    mutating func greet(heloName: String) async throws {
         let greeting = try await replies.next()
         guard greeting.isPositive else { throw SMTPClientError.refused(stage: "connection", reply: greeting) }
 
         try await send("EHLO \(heloName)")
-        var extensions: [String: String] = [:]
         let ehlo = try await replies.next()
         if ehlo.isPositive {
             for line in ehlo.lines.dropFirst() {
@@ -237,10 +313,15 @@ private struct Conversation {
             let helo = try await replies.next()
             guard helo.isPositive else { throw SMTPClientError.refused(stage: "HELO", reply: helo) }
         }
+    }
 
+    /// Sends one message. Returns the next hop's answer, and whether the connection is still
+    /// open and ready for another message (otherwise it has been ended). On a reused connection
+    /// that was closed, or is closing, before the next hop answered MAIL FROM, throws
+    /// ``StaleConnection``: nothing was delivered, and the message can go out on a new one.
+    mutating func transact(_ message: OutboundMessage, onReusedConnection: Bool) async throws -> (DeliveryResult, open: Bool) {
         if let limitText = extensions["SIZE"], let limit = Int(limitText), limit > 0, message.bytes.count > limit {
-            try? await quit()
-            return .permanentFailure(reason: "message of \(message.bytes.count) bytes exceeds the next hop's SIZE limit of \(limit)")
+            return (.permanentFailure(reason: "message of \(message.bytes.count) bytes exceeds the next hop's SIZE limit of \(limit)"), open: true)
         }
         var mail = "MAIL FROM:<\(message.sender)>"
         if extensions["SIZE"] != nil { mail += " SIZE=\(message.bytes.count)" }
@@ -248,17 +329,23 @@ private struct Conversation {
         let commands = [mail] + message.recipients.map { "RCPT TO:<\($0)>" } + ["DATA"]
 
         let pipelining = extensions["PIPELINING"] != nil
-        if pipelining {
-            try await outbound.write(ByteBuffer(string: commands.map { $0 + "\r\n" }.joined()))
-        } else {
-            try await send(commands[0])
+        let mailReply: SMTPReply
+        do {
+            if pipelining {
+                try await outbound.write(ByteBuffer(string: commands.map { $0 + "\r\n" }.joined()))
+            } else {
+                try await send(commands[0])
+            }
+            mailReply = try await replies.next()
+        } catch {
+            if onReusedConnection { throw StaleConnection() }
+            throw error
         }
-        let mailReply = try await replies.next()
+        if onReusedConnection && mailReply.code == 421 { throw StaleConnection() }
         guard mailReply.isPositive else {
             try? await quit(afterPipelinedReplies: pipelining ? message.recipients.count + 1 : 0)
-            return mailReply.isPermanent
-                ? .permanentFailure(reason: "MAIL FROM refused: \(mailReply)")
-                : .transientFailure(reason: "MAIL FROM refused: \(mailReply)")
+            let reason = "MAIL FROM refused: \(mailReply)"
+            return (mailReply.isPermanent ? .permanentFailure(reason: reason) : .transientFailure(reason: reason), open: false)
         }
         var accepted: [String] = []
         var refused: [RecipientRefusal] = []
@@ -273,7 +360,7 @@ private struct Conversation {
         }
         if !pipelining && accepted.isEmpty {
             try? await quit()
-            return .recipientsRefused(accepted: [], refused: refused)
+            return (.recipientsRefused(accepted: [], refused: refused), open: false)
         }
         if !pipelining { try await send("DATA") }
         let dataReply = try await replies.next()
@@ -285,23 +372,29 @@ private struct Conversation {
         }
         if accepted.isEmpty {
             try? await quit()
-            return .recipientsRefused(accepted: [], refused: refused)
+            return (.recipientsRefused(accepted: [], refused: refused), open: false)
         }
         guard dataReply.code == 354 else {
             try? await quit()
-            return dataReply.isPermanent
-                ? .permanentFailure(reason: "DATA refused: \(dataReply)")
-                : .transientFailure(reason: "DATA refused: \(dataReply)")
+            let reason = "DATA refused: \(dataReply)"
+            return (dataReply.isPermanent ? .permanentFailure(reason: reason) : .transientFailure(reason: reason), open: false)
         }
         try await sendData(message.bytes)
         let final = try await replies.next()
-        try? await quit()
+        let result: DeliveryResult
         if final.isPositive {
-            return refused.isEmpty ? .accepted : .recipientsRefused(accepted: accepted, refused: refused)
+            result = refused.isEmpty ? .accepted : .recipientsRefused(accepted: accepted, refused: refused)
+        } else {
+            let reason = "message refused: \(final)"
+            result = final.isPermanent ? .permanentFailure(reason: reason) : .transientFailure(reason: reason)
         }
-        return final.isPermanent
-            ? .permanentFailure(reason: "message refused: \(final)")
-            : .transientFailure(reason: "message refused: \(final)")
+        // After the reply to the final dot the session is ready for the next MAIL, unless the
+        // next hop announced (421) that it is closing.
+        guard final.code != 421 else {
+            try? await quit()
+            return (result, open: false)
+        }
+        return (result, open: true)
     }
 
     /// Writes the message as the DATA stream, a piece at a time: the writer waits while the

@@ -129,7 +129,5 @@ enum SMTPCommand: Equatable {
 }
 
 extension String {
-    fileprivate var trimmingSpaces: String {
-        String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
+    fileprivate var trimmingSpaces: String { trimmed(where: { $0 == " " || $0 == "\t" }) }
 }

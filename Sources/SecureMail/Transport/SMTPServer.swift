@@ -158,6 +158,7 @@ public final class SMTPServer: Sendable {
         for session in remaining {
             try? await session.close()
         }
+        await dispatcher.nextHop.closeIdleConnections()
     }
 
     private func handler(for channel: any Channel) -> any ChannelHandler {

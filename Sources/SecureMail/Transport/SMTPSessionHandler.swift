@@ -146,7 +146,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             if phase == .command {
                 consumed = processCommandLine(context: context)
             } else {
-                consumed = processDataLine(context: context)
+                consumed = processDataLines(context: context)
             }
             if !consumed { break }
         }
@@ -188,47 +188,60 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         return true
     }
 
-    /// Handles one line of message content; returns false when more input is needed.
-    private func processDataLine(context: ChannelHandlerContext) -> Bool {
-        guard let newline = input[inputStart...].firstIndex(of: UInt8(ascii: "\n")) else {
-            let partial = input.count - inputStart
-            if dataLineLength + partial > configuration.maximumDataLineLength {
-                // An endless line: count it and let it go, the message will be refused.
-                messageLineTooLong = true
-                dataLineIsDiscarded = true
-                dataLineLength += partial
-                countMessageBytes(partial)
-                input.removeAll(keepingCapacity: false)
-                inputStart = 0
-            }
-            return false
+    /// Handles the buffered lines of message content; returns false when more input is needed.
+    /// Lines that need no change (ended by CR LF, not dot-stuffed) are copied a run at a time.
+    private func processDataLines(context: ChannelHandlerContext) -> Bool {
+        var runStart = inputStart
+        func keepRun(upTo end: Int) {
+            if end > runStart { message += input[runStart..<end] }
         }
-        let lineStart = inputStart
-        inputStart = newline + 1
-        let endsWithCR = newline > lineStart && input[newline - 1] == UInt8(ascii: "\r")
-        let contentEnd = endsWithCR ? newline - 1 : newline
-        let content = input[lineStart..<contentEnd]
-        let wholeLineLength = dataLineLength + (newline + 1 - lineStart)
-        let wasDiscarded = dataLineIsDiscarded
-        dataLineLength = 0
-        dataLineIsDiscarded = false
+        while let newline = input[inputStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            let lineStart = inputStart
+            inputStart = newline + 1
+            let endsWithCR = newline > lineStart && input[newline - 1] == UInt8(ascii: "\r")
+            let contentEnd = endsWithCR ? newline - 1 : newline
+            let content = input[lineStart..<contentEnd]
+            let wholeLineLength = dataLineLength + (newline + 1 - lineStart)
+            let wasDiscarded = dataLineIsDiscarded
+            dataLineLength = 0
+            dataLineIsDiscarded = false
 
-        if !wasDiscarded && endsWithCR && previousLineEndedWithCRLF && content.count == 1 && content.first == UInt8(ascii: ".") {
-            endOfData(context: context)
-            return true
-        }
-        previousLineEndedWithCRLF = endsWithCR
-        if wasDiscarded || wholeLineLength > configuration.maximumDataLineLength {
-            messageLineTooLong = true
-            if !wasDiscarded { countMessageBytes(wholeLineLength) }
-            return true
-        }
-        let unstuffed = content.first == UInt8(ascii: ".") ? content.dropFirst() : content
-        if countMessageBytes(unstuffed.count + 2) {
-            message += unstuffed
+            if !wasDiscarded && endsWithCR && previousLineEndedWithCRLF && content.count == 1 && content.first == UInt8(ascii: ".") {
+                keepRun(upTo: lineStart)
+                endOfData(context: context)
+                return true
+            }
+            previousLineEndedWithCRLF = endsWithCR
+            if wasDiscarded || wholeLineLength > configuration.maximumDataLineLength {
+                keepRun(upTo: lineStart)
+                runStart = inputStart
+                messageLineTooLong = true
+                if !wasDiscarded { countMessageBytes(wholeLineLength) }
+                continue
+            }
+            let stuffed = content.first == UInt8(ascii: ".")
+            guard countMessageBytes(content.count - (stuffed ? 1 : 0) + 2) else {
+                runStart = inputStart
+                continue
+            }
+            if endsWithCR && !stuffed { continue }
+            keepRun(upTo: lineStart)
+            runStart = inputStart
+            message += stuffed ? content.dropFirst() : content
             message += [13, 10]
         }
-        return true
+        keepRun(upTo: inputStart)
+        let partial = input.count - inputStart
+        if dataLineLength + partial > configuration.maximumDataLineLength {
+            // An endless line: count it and let it go, the message will be refused.
+            messageLineTooLong = true
+            dataLineIsDiscarded = true
+            dataLineLength += partial
+            countMessageBytes(partial)
+            input.removeAll(keepingCapacity: false)
+            inputStart = 0
+        }
+        return false
     }
 
     /// Counts bytes towards the size limit; returns whether they may still be kept.

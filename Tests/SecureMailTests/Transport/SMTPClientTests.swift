@@ -73,7 +73,8 @@ struct SMTPClientTests {
         #expect(accepted.isEmpty)
         #expect(refused.map(\.recipient) == ["b@gjensidige.dk", "c@gjensidige.dk"])
         #expect(refused.allSatisfy { $0.isPermanent && $0.reply.code == 500 && $0.reply.enhanced == "5.3.0" })
-        #expect(try sink.messages().isEmpty)
+        let dumped = try sink.messages()
+        #expect(dumped.isEmpty, "smtp-sink dumped \(dumped.map { "\($0.mailArguments) \($0.recipients): \($0.text)" })")
     }
 
     @Test func temporarilyRefusedRecipientsAreReportedAsTemporary() async throws {
@@ -107,6 +108,73 @@ struct SMTPClientTests {
             Issue.record("a 421 must be transient")
             return
         }
+    }
+
+    @Test func aConnectionIsKeptForTheNextMessageUntilItsTimeLimit() async throws {
+        let filter = RecordingFilter()
+        try await withServer(filter: filter, nextHop: clientTo(try freePort())) { server, port in
+            let client = SMTPClient(
+                configuration: .init(port: port, heloName: "securemail.test", connectionCacheTimeLimit: .milliseconds(500)),
+                logger: transportTestLogger)
+            for number in 1...3 {
+                #expect(await client.deliver(outbound(number)) == .accepted)
+            }
+            try await Task.sleep(for: .seconds(1.5))
+            #expect(server.activeSessions == 0, "the idle connection ended its session after the time limit")
+            #expect(await client.deliver(outbound(4)) == .accepted)
+            #expect(server.activeSessions == 1)
+            await client.closeIdleConnections()
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(server.activeSessions == 0, "closing the idle connections ends their sessions")
+        }
+        let sessions = filter.received.map(\.session.sessionID)
+        #expect(sessions.count == 4)
+        #expect(Set(sessions[0..<3]).count == 1, "the first three messages share one connection")
+        #expect(sessions[3] != sessions[0])
+    }
+
+    @Test func aKeptConnectionTheNextHopClosedIsReplacedWithoutLosingTheMessage() async throws {
+        let filter = RecordingFilter()
+        let configuration = SMTPServer.Configuration(idleTimeout: .milliseconds(300))
+        try await withServer(configuration, filter: filter, nextHop: clientTo(try freePort())) { _, port in
+            let client = SMTPClient(
+                configuration: .init(port: port, heloName: "securemail.test", connectionCacheTimeLimit: .seconds(30)),
+                logger: transportTestLogger)
+            #expect(await client.deliver(outbound(1)) == .accepted)
+            // The server says 421 and closes the idle session while the client still keeps it.
+            try await Task.sleep(for: .seconds(1))
+            #expect(await client.deliver(outbound(2)) == .accepted)
+            #expect(await client.deliver(outbound(3)) == .accepted)
+            await client.closeIdleConnections()
+        }
+        let received = filter.received
+        #expect(received.map { String(decoding: $0.bytes, as: UTF8.self).contains("Subject: number 2\r\n") } == [false, true, false])
+        #expect(received.count == 3)
+        #expect(received[1].session.sessionID != received[0].session.sessionID)
+        #expect(received[2].session.sessionID == received[1].session.sessionID)
+    }
+
+    @Test func manyMessagesOverKeptConnectionsAllArriveAtPostfixsSink() async throws {
+        guard let sinkPath = TransportTools.require("smtp-sink") else { return }
+        let sink = try await SMTPSink(path: sinkPath)
+        let client = clientTo(sink.port)
+        await withTaskGroup(of: DeliveryResult.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var last = DeliveryResult.accepted
+                    for number in 0..<10 where last == .accepted { last = await client.deliver(outbound(worker * 10 + number)) }
+                    return last
+                }
+            }
+            for await result in group { #expect(result == .accepted) }
+        }
+        await client.closeIdleConnections()
+        let subjects = try await sink.waitForMessages(40).compactMap { $0.text.split(separator: "\n").first { $0.hasPrefix("Subject: ") } }
+        #expect(Set(subjects).count == 40)
+    }
+
+    private func outbound(_ number: Int) -> OutboundMessage {
+        OutboundMessage(sender: "a@example.dk", recipients: ["b@gjensidige.dk"], bytes: MessageBytes(message(subject: "number \(number)", body: "x\r\n")))
     }
 
     @Test func clientDrivesOurOwnServerAsNextHop() async throws {

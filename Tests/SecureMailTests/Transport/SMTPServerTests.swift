@@ -101,6 +101,34 @@ struct SMTPServerTests {
         #expect(try await sink.waitForMessages(1).count == 1)
     }
 
+    @Test func messageContentIsExactWhereverTheReadsSplitIt() async throws {
+        let filter = RecordingFilter()
+        try await withServer(filter: filter, nextHop: clientTo(try freePort())) { _, port in
+            let connection = try await RawConnection.open(port: port)
+            _ = try await connection.reply()
+            // Splits between CR and LF, inside a line, before and after a stuffed dot, and in the terminator.
+            let pieces = [
+                "Subject: chunks\r\n\r\nfirst line\r", "\nsecond", " line\nbare LF above\r\n.", ".stuffed\r\n",
+                "a\rb CR inside\r\n", "..", "\r\nafter bare LF\n.\r\nlast\r\n.", "\r\n",
+            ]
+            try await connection.send("EHLO raw.test\r\nMAIL FROM:<a@example.dk>\r\nRCPT TO:<b@gjensidige.dk>\r\nDATA\r\n")
+            _ = try await connection.replies(4)
+            for piece in pieces {
+                try await connection.send(piece)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await connection.reply()?.hasPrefix("250 2.0.0") == true)
+            try await connection.send("MAIL FROM:<a@example.dk>\r\nRCPT TO:<b@gjensidige.dk>\r\nDATA\r\n" + pieces.joined())
+            _ = try await connection.replies(3)
+            #expect(try await connection.reply()?.hasPrefix("250 2.0.0") == true)
+        }
+        let expected = "Subject: chunks\r\n\r\nfirst line\r\nsecond line\r\nbare LF above\r\n.stuffed\r\n"
+            + "a\rb CR inside\r\n.\r\nafter bare LF\r\n\r\nlast\r\n"
+        let received = filter.received
+        #expect(received.count == 2)
+        for message in received { #expect(String(decoding: message.bytes, as: UTF8.self) == expected) }
+    }
+
     @Test func sizeLimitGives552BothAnnouncedAndCounted() async throws {
         guard let sinkPath = TransportTools.require("smtp-sink"), TransportTools.require("swaks") != nil else { return }
         let sink = try await SMTPSink(path: sinkPath)

@@ -285,6 +285,20 @@ struct HeaderAddingFilter: MessageFilter {
     }
 }
 
+/// A filter that keeps every message it is given and quarantines it, for tests of exactly what
+/// the server passes on and in which session.
+final class RecordingFilter: MessageFilter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [ReceivedMessage] = []
+
+    var received: [ReceivedMessage] { lock.withLock { messages } }
+
+    func decide(_ message: ReceivedMessage) async throws -> FilterDecision {
+        lock.withLock { messages.append(message) }
+        return FilterDecision([.quarantined(reason: "recorded by the test")])
+    }
+}
+
 /// A filter that answers with a fixed decision (or throws), for the reply-mapping tests.
 struct FixedDecisionFilter: MessageFilter {
     var decision: FilterDecision?
