@@ -15,20 +15,11 @@ scripts/build-release.sh >/dev/null 2>&1
 relay=.build/release/securemail-relay
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/inbound" "$work/outbound"
+. scripts/bench-messages.sh
 cc -O2 -Wall -Wextra -pthread Benchmarks/openssl-floor.c -lcrypto -o "$work/openssl-floor"
 cc -O2 -Wall -Wextra Benchmarks/primitive-floor.c -lcrypto -o "$work/primitive-floor"
 threads=$(nproc)
-
-# Lines end in CR LF, as S/MIME clients write what they sign.
-body=$(python3 -c "import sys; sys.stdout.write(('Hej Gjensidige, her er billederne af skaden på min bil. ' * 8 + '\r\n') * 40)")
-for i in $(seq 1 "$count"); do
-    printf 'Content-Type: text/plain; charset=utf-8\r\nFrom: Demo Kunde <kunde@example.dk>\r\nTo: sikkermail@gjensidige.dk\r\nSubject: Til Skade %s\r\n\r\n%s\r\n' "$i" "$body" > "$work/inner"
-    openssl cms -sign -in "$work/inner" -binary -signer certs/demo-customer.pem -inkey certs/demo-customer.key.pem -out "$work/signed"
-    openssl cms -encrypt -in "$work/signed" -binary -aes-256-cbc -from kunde@example.dk -to sikkermail@gjensidige.dk \
-        -subject "..." -out "$work/inbound/$i.eml" certs/sikkermail.pem
-    printf 'From: Søren Kjærgaard <soeren.kjaergaard@gjensidige.dk>\r\nTo: kunde@example.dk\r\nSubject: Din sag %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDit CPR-nr. 010190-1009.\r\n%s\r\n' "$i" "$body" > "$work/outbound/$i.eml"
-done
+make_bench_messages "$count" "$work"
 size=$(stat -c %s "$work/inbound/1.eml")
 
 export SECUREMAIL_DATABASE_URL="sqlite:$work/state.sqlite"
