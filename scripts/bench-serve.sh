@@ -59,7 +59,8 @@ one_run() { # RELAY -> "M messages/s, C ms CPU per message"
     python3 - "$smtp_port" "$sessions" "$per_session" "$work/inbound" "$before" "$serve_pid" <<'PY'
 import glob, os, smtplib, sys, threading, time
 port, sessions, per_session = map(int, sys.argv[1:4])
-messages = [open(name, "rb").read() for name in sorted(glob.glob(sys.argv[4] + "/*.eml"))]
+# Postfix sends CR LF line ends; smtplib would pass the files' bare LFs on unchanged.
+messages = [open(name, "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") for name in sorted(glob.glob(sys.argv[4] + "/*.eml"))]
 def ticks():
     fields = open(f"/proc/{sys.argv[6]}/stat").read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
