@@ -184,8 +184,9 @@ public struct GatewayProcessor: Sendable {
         var certificates: [String: RecipientCertificate] = [:]
         if decision.action == .encrypt || decision.action == .encryptOrTLS {
             for recipient in recipients where !internalRecipients.contains(recipient.lowercased()) {
+                // The certificates of frequent correspondents are parsed once, not for every message.
                 if let stored = try await store.certificateForEncryption(email: recipient, at: time),
-                    let certificate = try? Certificate(derEncoded: stored.der)
+                    let certificate = CertificateCache.shared.certificate(derEncoded: stored.der)
                 {
                     certificates[recipient.lowercased()] = RecipientCertificate(certificate: certificate, capabilities: stored.capabilities)
                 }
