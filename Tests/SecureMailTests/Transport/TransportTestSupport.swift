@@ -240,11 +240,14 @@ final class SMTPSink: @unchecked Sendable {
 
     func stop() { process.stop(signal: SIGKILL) }
 
-    /// Every message dumped so far.
+    /// Every message dumped so far. smtp-sink opens a transaction's file at MAIL FROM and removes
+    /// it at QUIT or RSET if no message came; such a file, without the Received: line that starts
+    /// the content, is not a message.
     func messages() throws -> [Message] {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.hasPrefix("message.") }
-        return try names.sorted().map { name in
+        return try names.sorted().compactMap { name in
             let text = String(decoding: try folder.read(name), as: UTF8.self)
+            guard text.contains("\nReceived: ") || text.hasPrefix("Received: ") else { return nil }
             var lines = text.components(separatedBy: "\n")
             var mailArguments = ""
             var recipients: [String] = []
