@@ -338,7 +338,11 @@ public enum Base64 {
 
 /// Quoted-printable (RFC 2045 section 6.7).
 public enum QuotedPrintable {
-    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+    /// The upper-case hexadecimal digit for a value below 16.
+    @inline(__always)
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") - 10 + value
+    }
 
     /// The value of one hexadecimal digit (either case), nil for anything else.
     static func hexValue(_ byte: UInt8) -> UInt8? {
@@ -453,8 +457,8 @@ public enum QuotedPrintable {
                         breakLine()
                     }
                     put(UInt8(ascii: "="))
-                    put(hexDigits[Int(byte >> 4)])
-                    put(hexDigits[Int(byte & 0x0F)])
+                    put(hexDigit(byte >> 4))
+                    put(hexDigit(byte & 0x0F))
                     column += 3
                 }
                 // Keep room for the '=' of a soft break.
@@ -482,20 +486,35 @@ public enum QuotedPrintable {
                         let runOutput = buffer.baseAddress! + written
                         var runEnd = index
                         var runColumn = column
-                        while runEnd < input.count, runColumn < maxLine - 1 {
+                        var runWritten = 0
+                        let count = input.count
+                        while runEnd < count {
                             let next = input[runEnd]
-                            if next == 0x20 || next == 0x09 {
+                            if next >= 0x21 && next <= 0x7E && next != UInt8(ascii: "=") {
+                                guard runColumn < maxLine - 1 else { break }
+                                runOutput[runWritten] = next
+                                runWritten += 1
+                            } else if next == 0x20 || next == 0x09 {
                                 // Whitespace stays literal only where it cannot end up at a line's end.
                                 if runColumn + 1 > maxLine - 2 || endsLine(at: runEnd + 1) { break }
-                            } else if next == UInt8(ascii: "=") || next < 0x21 || next > 0x7E {
+                                runOutput[runWritten] = next
+                                runWritten += 1
+                            } else if next != 0x0A && next != 0x0D {
+                                // Escaped in the run too (8-bit text is mostly letters), while it fits the line.
+                                guard runColumn + 3 <= maxLine - 1 else { break }
+                                runOutput[runWritten] = UInt8(ascii: "=")
+                                runOutput[runWritten + 1] = Self.hexDigit(next >> 4)
+                                runOutput[runWritten + 2] = Self.hexDigit(next & 0x0F)
+                                runWritten += 3
+                                runColumn += 2
+                            } else {
                                 break
                             }
-                            runOutput[runEnd - index] = next
                             runEnd += 1
                             runColumn += 1
                         }
                         if runEnd > index {
-                            written += runEnd - index
+                            written += runWritten
                             column = runColumn
                             index = runEnd
                             continue
