@@ -214,3 +214,26 @@ func routesDemoSubjects(_ routingCase: RoutingCase) {
     #expect(problems.contains { $0.contains("\"---\"") })
     #expect(problems.contains { $0.contains("has no address") })
 }
+
+/// The ASCII path of the name normaliser gives what Unicode's normalisations give, for every
+/// ASCII byte alone and between letters, the collapsing digraphs in runs, and generated subjects.
+@Test func asciiNameWordsAgreeWithTheUnicodePath() {
+    var texts = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+    texts += (0..<128).map { "Kj\(String(UnicodeScalar(UInt8($0))))rgaard 7" }
+    texts += ["aaa", "AAE", "aeae", "Oe", "uee", "uuee", "Soeren Kjaergaard", "Til: Skade/Nr.12-A", "  ", ""]
+    var state: UInt32 = 12_345
+    let alphabet = Array("aeouAEOUbkrsT0129 .,-_:/\t'@".utf8)
+    for length in 1...40 {
+        var bytes: [UInt8] = []
+        for _ in 0..<length {
+            state = state &* 1_103_515_245 &+ 12_345
+            bytes.append(alphabet[Int(state >> 16) % alphabet.count])
+        }
+        texts.append(String(decoding: bytes, as: UTF8.self))
+    }
+    for text in texts {
+        #expect(NameNormaliser.asciiWords(of: text) == NameNormaliser.unicodeWords(of: text), "\(text.debugDescription)")
+    }
+    #expect(NameNormaliser.asciiWords(of: "Søren") == nil)
+    #expect(NameNormaliser.words(of: "Søren Kjærgaard") == ["soren", "kjargard"])
+}
