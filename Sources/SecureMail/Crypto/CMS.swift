@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// Digest algorithms for signatures.
 public enum DigestAlgorithm: String, Sendable, CaseIterable {
@@ -472,8 +473,23 @@ public enum CMS {
     private static func readCapabilities(_ signerInfo: OpaquePointer) -> [String] {
         guard let object = OBJ_nid2obj(NID_SMIMECapabilities),
               let raw = CMS_signed_get0_data_by_OBJ(signerInfo, object, -3, V_ASN1_SEQUENCE) else { return [] }
-        let encoded = bytes(of: raw.assumingMemoryBound(to: ASN1_STRING.self))
-        guard !encoded.isEmpty else { return [] }
+        let encoded = EncodedBytes(bytes(of: raw.assumingMemoryBound(to: ASN1_STRING.self)))
+        guard !encoded.bytes.isEmpty else { return [] }
+        if let known = capabilityNames.withLock({ $0[encoded] }) { return known }
+        let names = capabilityNames(decoding: encoded.bytes)
+        capabilityNames.withLock { cache in
+            if cache.count >= 64 { cache.removeAll() }
+            cache[encoded] = names
+        }
+        return names
+    }
+
+    /// The algorithm names of SMIMECapabilities attributes seen before, by their DER: a client
+    /// sends the same list with every message, and naming each algorithm is a search of
+    /// OpenSSL's object table. Few clients' lists: cleared when it holds 64.
+    private static let capabilityNames = Mutex<[EncodedBytes: [String]]>([:])
+
+    private static func capabilityNames(decoding encoded: [UInt8]) -> [String] {
         let decoded = encoded.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_X509_ALGORS(nil, &cursor, buffer.count)

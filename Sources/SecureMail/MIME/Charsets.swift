@@ -71,17 +71,8 @@ public enum Charsets {
 extension String {
     /// Strict UTF-8 decoding: nil when the bytes are not valid UTF-8.
     init?(validatingUTF8Bytes bytes: [UInt8]) {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        var scalars = String.UnicodeScalarView()
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): scalars.append(scalar)
-            case .emptyInput: break loop
-            case .error: return nil
-            }
-        }
-        self = String(scalars)
+        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        self = text
     }
 
     /// UTF-8 when valid, Latin-1 otherwise: every byte sequence gives a string.

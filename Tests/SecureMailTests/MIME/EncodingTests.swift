@@ -9,6 +9,39 @@ struct CharsetTests {
         #expect(Charsets.decode([0xA4, 0x80], charset: "latin1") == "\u{A4}\u{80}")
     }
 
+    /// Strict UTF-8 validation accepts and refuses what a scalar-by-scalar `UTF8` decoder does:
+    /// overlong forms, surrogates, values above U+10FFFF, stray continuation bytes and cut-off
+    /// sequences are refused, NUL and four-byte scalars are kept.
+    @Test func strictUTF8AgreesWithTheScalarDecoder() {
+        func reference(_ bytes: [UInt8]) -> String? {
+            var iterator = bytes.makeIterator()
+            var decoder = UTF8()
+            var scalars = String.UnicodeScalarView()
+            while true {
+                switch decoder.decode(&iterator) {
+                case .scalarValue(let scalar): scalars.append(scalar)
+                case .emptyInput: return String(scalars)
+                case .error: return nil
+                }
+            }
+        }
+        var inputs: [[UInt8]] = [[], [0x00], [0xC0, 0x80], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+                                 [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xC3], [0xE2, 0x82], [0xC3, 0xA5, 0x41], [0xFF, 0xFE]]
+        let pieces: [[UInt8]] = [[0x41], [0x0A], [0xC3, 0xA6], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xC3], [0xED, 0xBF, 0xBF]]
+        var state: UInt32 = 99
+        for length in 0..<200 {
+            var bytes: [UInt8] = []
+            for _ in 0..<(length % 40) {
+                state = state &* 1_103_515_245 &+ 12_345
+                bytes += pieces[Int(state >> 16) % (length % 3 == 0 ? pieces.count : 5)]
+            }
+            inputs.append(bytes)
+        }
+        for bytes in inputs {
+            #expect(String(validatingUTF8Bytes: bytes) == reference(bytes), "\(bytes)")
+        }
+    }
+
     @Test func latin9() {
         #expect(Charsets.decode([0xA4, 0xA6, 0xA8, 0xB4, 0xB8, 0xBC, 0xBD, 0xBE, 0xE6], charset: "iso-8859-15") == "€ŠšŽžŒœŸæ")
         #expect(Charsets.decode([0xA4], charset: "Latin-9") == "€")
