@@ -319,8 +319,15 @@ func rfc2253(_ name: OpaquePointer?) -> String {
 
 /// Uppercase hex of bytes, optionally separated.
 func hexString(_ bytes: [UInt8], separator: String = "") -> String {
-    let digits = Array("0123456789ABCDEF")
-    return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]]) }.joined(separator: separator)
+    let separatorBytes = Array(separator.utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(bytes.count * (2 + separatorBytes.count))
+    for (index, byte) in bytes.enumerated() {
+        if index > 0 { text += separatorBytes }
+        text.append(hexDigit(byte >> 4))
+        text.append(hexDigit(byte & 0x0F))
+    }
+    return String(decoding: text, as: UTF8.self)
 }
 
 /// Loads OpenSSL's "legacy" provider (RC2, 3DES PBE used by old PKCS#12 files) next to "default",

@@ -338,12 +338,6 @@ public enum Base64 {
 
 /// Quoted-printable (RFC 2045 section 6.7).
 public enum QuotedPrintable {
-    /// The upper-case hexadecimal digit for a value below 16.
-    @inline(__always)
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") - 10 + value
-    }
-
     /// The value of one hexadecimal digit (either case), nil for anything else.
     static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
@@ -503,8 +497,8 @@ public enum QuotedPrintable {
                                 // Escaped in the run too (8-bit text is mostly letters), while it fits the line.
                                 guard runColumn + 3 <= maxLine - 1 else { break }
                                 runOutput[runWritten] = UInt8(ascii: "=")
-                                runOutput[runWritten + 1] = Self.hexDigit(next >> 4)
-                                runOutput[runWritten + 2] = Self.hexDigit(next & 0x0F)
+                                runOutput[runWritten + 1] = hexDigit(next >> 4)
+                                runOutput[runWritten + 2] = hexDigit(next & 0x0F)
                                 runWritten += 3
                                 runColumn += 2
                             } else {
