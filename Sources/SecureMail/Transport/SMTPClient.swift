@@ -80,10 +80,11 @@ public struct SMTPClient: NextHopDelivering {
             return .permanentFailure(reason: "no recipients to deliver to")
         }
         let target = "\(configuration.host):\(configuration.port)"
-        var outcome = await idleConnections.deliver(message) { job in Task { await runConnection(first: job) } }
+        let open: (IdleConnections.Job) -> Void = { job in Task { await runConnection(first: job) } }
+        var outcome = await idleConnections.deliver(message, open: open)
         if case .stale = outcome {
             logger.debug("kept next hop connection was closed; using a new one", metadata: ["nextHop": "\(target)"])
-            outcome = await idleConnections.deliver(message, reuse: false) { job in Task { await runConnection(first: job) } }
+            outcome = await idleConnections.deliver(message, reuse: false, open: open)
         }
         switch outcome {
         case .delivered(let result):
