@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /// The block scans below use the widest vectors the processor has: 32 bytes with AVX2, 16 with
-/// SSE2 (every x86-64), else 8 in a 64-bit word.
+/// SSE2 (every x86-64), else 8 in a 64-bit word; the base64 encoder uses AVX2 or none.
 ///
 /// Makes the scans use `level` (0: 8-byte words, 1: SSE2, 2: AVX2), or the best the processor
 /// supports when it supports less or `level` is negative; returns the level now in use. The
@@ -26,6 +26,16 @@ size_t securemail_next_digit_validating(const uint8_t *bytes, size_t count, size
 /// The number of bytes in bytes[0, count) that are not UTF-8 continuation bytes (10xxxxxx): in
 /// well-formed text, the number of scalars.
 size_t securemail_utf8_count_scalars(const uint8_t *bytes, size_t count);
+
+/// The index of the first CR or LF in bytes[from, count) that is not part of a CR LF pair within
+/// bytes[0, count): an LF at index 0 or after a byte other than CR, a CR before a byte other than
+/// LF or at `count - 1`; or `count`. Text in the CR LF form is passed over in one scan, without
+/// stopping at each line.
+size_t securemail_next_bare_line_end(const uint8_t *bytes, size_t count, size_t from);
+
+/// Writes the base64 (RFC 4648 alphabet) of `groups` 3-byte groups of `input` to `output`,
+/// `4 * groups` characters without line breaks: with AVX2, eight groups at a time.
+void securemail_base64_encode_groups(const uint8_t *input, size_t groups, uint8_t *output);
 
 /// The length of the well-formed UTF-8 sequence (RFC 3629) that starts at bytes[index] and
 /// ends before `count`: 1 for an ASCII byte, 2 to 4, or 0 when the bytes there are not one

@@ -1,3 +1,5 @@
+import CTextScan
+
 /// The line ending used when writing new header fields, bodies and delimiters.
 public enum LineEnding: Sendable, Hashable {
     /// `CR LF`, the wire format of RFC 5322 and the canonical form for signing.
@@ -204,11 +206,6 @@ public enum Base64 {
     /// CMS structure as OpenSSL streams it out), and the output is the same as ``encode(_:lineEnding:lineLength:)``
     /// of the whole input, so that a large body is encoded straight into the message it ends.
     public struct LineEncoder: Sendable {
-        /// Two characters for every 12-bit value: a 3-byte group is two lookups and two stores.
-        private static let characterPairs: [UInt16] = (0..<4096).map { value in
-            UInt16(alphabet[value >> 6]) | UInt16(alphabet[value & 63]) << 8
-        }
-
         private let lineEnding: [UInt8]
         /// Characters per line, a multiple of 4 (at least 4); `Int.max` for one unbroken line.
         private let charactersPerLine: Int
@@ -305,29 +302,23 @@ public enum Base64 {
             let perLine = charactersPerLine
             let ending = lineEnding
             output.withUnsafeMutableBufferPointer { buffer in
-                Self.characterPairs.withUnsafeBufferPointer { pairs in
-                    var out = buffer.baseAddress! + start
-                    var index = 0
-                    var groupsLeft = groups
-                    while groupsLeft > 0 {
-                        if column >= perLine {
-                            for byte in ending {
-                                out.pointee = byte
-                                out += 1
-                            }
-                            column = 0
+                var out = buffer.baseAddress! + start
+                var index = 0
+                var groupsLeft = groups
+                while groupsLeft > 0 {
+                    if column >= perLine {
+                        for byte in ending {
+                            out.pointee = byte
+                            out += 1
                         }
-                        let run = min(groupsLeft, (perLine - column) / 4)
-                        for _ in 0..<run {
-                            let group = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                            let pair = UInt32(pairs[Int(group >> 12)]) | UInt32(pairs[Int(group & 0xFFF)]) << 16
-                            UnsafeMutableRawPointer(out).storeBytes(of: pair.littleEndian, as: UInt32.self)
-                            out += 4
-                            index += 3
-                        }
-                        column += run * 4
-                        groupsLeft -= run
+                        column = 0
                     }
+                    let run = min(groupsLeft, (perLine - column) / 4)
+                    securemail_base64_encode_groups(input + index, run, out)
+                    out += run * 4
+                    index += run * 3
+                    column += run * 4
+                    groupsLeft -= run
                 }
             }
             self.column = column

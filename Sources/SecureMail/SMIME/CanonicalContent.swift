@@ -1,4 +1,4 @@
-import Foundation
+import CTextScan
 
 /// The CR LF canonical form (RFC 8551 section 3.1.1) of a MIME entity, written piece by piece
 /// to a CMS operation so that signing, verifying or encrypting a large message neither
@@ -29,53 +29,25 @@ struct LineEndingCanonicaliser {
             try emit(Self.lineBreak[...])
             if piece[runStart] == 0x0A { runStart += 1 }
         }
-        // Offsets (from the piece's start) where a run ends and CR LF must be written instead of
-        // the byte there: a bare LF, a bare CR, or a CR at the very end (deferred: its LF may start
-        // the next piece). memchr finds the line ends, so canonical text costs two fast scans.
-        var breaks: [Int] = []
-        var deferredAtEnd = false
-        piece.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            let start = runStart - piece.startIndex
-            let count = raw.count
-            var bareLineFeeds: [Int] = []
-            var offset = start
-            while offset < count, let found = memchr(base + offset, 0x0A, count - offset) {
-                let position = base.distance(to: UnsafeRawPointer(found))
-                if position == 0 || raw[position - 1] != 0x0D { bareLineFeeds.append(position) }
-                offset = position + 1
-            }
-            var bareCarriageReturns: [Int] = []
-            offset = start
-            while offset < count, let found = memchr(base + offset, 0x0D, count - offset) {
-                let position = base.distance(to: UnsafeRawPointer(found))
-                if position + 1 == count {
-                    deferredAtEnd = true
-                    bareCarriageReturns.append(position)
-                } else if raw[position + 1] != 0x0A {
-                    bareCarriageReturns.append(position)
+        // A run ends where CR LF must be written instead of the byte there: a bare LF, a bare CR,
+        // or a CR at the very end (deferred: its LF may start the next piece). Canonical text is
+        // passed over in one vector scan, not line by line.
+        try piece.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = buffer.count
+            var run = runStart - piece.startIndex
+            while run < count {
+                let lineEnd = securemail_next_bare_line_end(base, count, run)
+                if lineEnd > run { try emit(piece[(piece.startIndex + run)..<(piece.startIndex + lineEnd)]) }
+                guard lineEnd < count else { break }
+                if lineEnd + 1 == count && base[lineEnd] == 0x0D {
+                    pendingCarriageReturn = true
+                } else {
+                    try emit(Self.lineBreak[...])
                 }
-                offset = position + 1
-            }
-            if bareCarriageReturns.isEmpty {
-                breaks = bareLineFeeds
-            } else if bareLineFeeds.isEmpty {
-                breaks = bareCarriageReturns
-            } else {
-                breaks = (bareLineFeeds + bareCarriageReturns).sorted()
+                run = lineEnd + 1
             }
         }
-        for (position, offset) in breaks.enumerated() {
-            let end = piece.startIndex + offset
-            if end > runStart { try emit(piece[runStart..<end]) }
-            if deferredAtEnd && position == breaks.count - 1 {
-                pendingCarriageReturn = true
-            } else {
-                try emit(Self.lineBreak[...])
-            }
-            runStart = end + 1
-        }
-        if runStart < piece.endIndex { try emit(piece[runStart..<piece.endIndex]) }
     }
 
     mutating func finish(to emit: (ArraySlice<UInt8>) throws -> Void) throws {

@@ -163,26 +163,30 @@ struct TransferEncodingTests {
 
     /// Fed in pieces of any size, the line encoder writes what Foundation writes for the whole
     /// input (lines of 76, CR LF), with the final CR LF a MIME body ends with, and exactly as many
-    /// bytes as it announced.
-    @Test(arguments: [0, 1, 2, 3, 56, 57, 58, 114, 1000, 57 * 1024 + 1, 200_003])
+    /// bytes as it announced; with and without the vector encoder.
+    @Test(arguments: [0, 1, 2, 3, 29, 30, 31, 56, 57, 58, 114, 1000, 57 * 1024 + 1, 200_003])
     func base64LineEncoderInPiecesAgreesWithFoundation(count: Int) {
         let bytes = sampleBytes(count)
         var expected = Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
         if count > 0 { expected += "\r\n" }
-        for pieceLengths in [[count], [1], [2], [5], [57], [4096], [1, 2, 3, 56, 57, 58, 1000]] {
-            var encoder = Base64.LineEncoder()
-            var output: [UInt8] = []
-            var start = 0
-            var turn = 0
-            while start < count {
-                let end = min(count, start + max(1, pieceLengths[turn % pieceLengths.count]))
-                bytes[start..<end].withUnsafeBytes { encoder.append($0, to: &output) }
-                start = end
-                turn += 1
+        defer { UTF8Scanning.useBlockScanLevel(-1) }
+        for level in LargeTextIdentifierScanTests.levels {
+            UTF8Scanning.useBlockScanLevel(level)
+            for pieceLengths in [[count], [1], [2], [5], [30], [57], [4096], [1, 2, 3, 56, 57, 58, 1000]] {
+                var encoder = Base64.LineEncoder()
+                var output: [UInt8] = []
+                var start = 0
+                var turn = 0
+                while start < count {
+                    let end = min(count, start + max(1, pieceLengths[turn % pieceLengths.count]))
+                    bytes[start..<end].withUnsafeBytes { encoder.append($0, to: &output) }
+                    start = end
+                    turn += 1
+                }
+                encoder.finish(to: &output)
+                #expect(String(decoding: output, as: UTF8.self) == expected, "level \(level), pieces \(pieceLengths)")
+                #expect(output.count == Base64.LineEncoder().encodedLength(of: count))
             }
-            encoder.finish(to: &output)
-            #expect(String(decoding: output, as: UTF8.self) == expected, "pieces \(pieceLengths)")
-            #expect(output.count == Base64.LineEncoder().encodedLength(of: count))
         }
         #expect(Base64.encode(bytes) == Array(expected.utf8))
     }

@@ -62,6 +62,36 @@ import Testing
         }
     }
 
+    /// Long texts, mostly CR LF lines with now and then a bare CR, a bare LF or a run of them, cut
+    /// into pieces anywhere: at every vector width of the line-end scan (which passes over CR LF
+    /// text a block at a time, with pairs that straddle two blocks), the pieces give exactly what
+    /// canonicalising the whole does.
+    @Test func canonicalisingLongTextsAtEveryBlockWidthEqualsCanonicalisingTheWhole() throws {
+        let lineEnds: [[UInt8]] = [[0x0D, 0x0A], [0x0D, 0x0A], [0x0D, 0x0A], [0x0D, 0x0A], [0x0A], [0x0D], [0x0D, 0x0D, 0x0A], [0x0A, 0x0D]]
+        for level in LargeTextIdentifierScanTests.levels {
+            #expect(UTF8Scanning.useBlockScanLevel(level) == level)
+            var generator = DetectorEquivalenceTests.Generator(state: UInt64(80 + level))
+            for _ in 0..<300 {
+                var text: [UInt8] = []
+                for _ in 0..<generator.below(12) {
+                    text += (0..<generator.below(80)).map { UInt8(0x61 + $0 % 26) }
+                    text += generator.pick(lineEnds)
+                }
+                if generator.below(2) == 0 { text += Array("end".utf8) }
+                var cuts = (0..<generator.below(4)).map { _ in generator.below(text.count + 1) }.sorted()
+                cuts = [0] + cuts + [text.count]
+                var canonicaliser = LineEndingCanonicaliser()
+                var output: [UInt8] = []
+                for (start, end) in zip(cuts, cuts.dropFirst()) {
+                    try canonicaliser.write(text[start..<end]) { output += $0 }
+                }
+                try canonicaliser.finish { output += $0 }
+                #expect(output == Canonicalization.crlf(text), "level \(level), cuts \(cuts) of \(text)")
+            }
+        }
+        UTF8Scanning.useBlockScanLevel(-1)
+    }
+
     /// A 3 MB attachment with a CPR number in the text: the copy that leaves is encrypted and
     /// signed, the customer's key opens it, the signature is valid both through the streaming
     /// verifier and over the whole canonical content, and the attachment comes back byte for byte.
