@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /// The block scans below use the widest vectors the processor has: 32 bytes with AVX2, 16 with
-/// SSE2 (every x86-64), else 8 in a 64-bit word; the base64 encoder uses AVX2 or none.
+/// SSE2 (every x86-64), else 8 in a 64-bit word; the base64 coders use AVX2 or none.
 ///
 /// Makes the scans use `level` (0: 8-byte words, 1: SSE2, 2: AVX2), or the best the processor
 /// supports when it supports less or `level` is negative; returns the level now in use. The
@@ -36,6 +36,13 @@ size_t securemail_next_bare_line_end(const uint8_t *bytes, size_t count, size_t 
 /// Writes the base64 (RFC 4648 alphabet) of `groups` 3-byte groups of `input` to `output`,
 /// `4 * groups` characters without line breaks: with AVX2, eight groups at a time.
 void securemail_base64_encode_groups(const uint8_t *input, size_t groups, uint8_t *output);
+
+/// Decodes whole blocks of 32 characters of the standard base64 alphabet (no padding, line
+/// breaks or anything else in them) from input[*read, count) into 24 bytes each at
+/// output[*written...], and advances both; with AVX2 only, else it decodes nothing. Stops
+/// before the first block that holds another byte: the caller's decoder takes it from there.
+/// Every block is read before its bytes are written, so `output` may be `input`.
+void securemail_base64_decode_blocks(const uint8_t *input, size_t count, size_t *read, uint8_t *output, size_t *written);
 
 /// The length of the well-formed UTF-8 sequence (RFC 3629) that starts at bytes[index] and
 /// ends before `count`: 1 for an ASCII byte, 2 to 4, or 0 when the bytes there are not one
