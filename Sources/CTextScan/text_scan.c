@@ -288,6 +288,8 @@ static void decode_base64_avx2(const uint8_t *input, size_t count, size_t *read,
                                                   0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
     const __m256i offsets = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0,
                                              0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+    // 0x2F is '/', the one character whose offset its high nibble does not settle, and as a mask it
+    // keeps a nibble (the look-ups ignore bit 5).
     const __m256i slash = _mm256_set1_epi8(0x2F);
     const __m256i gather = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
                                             2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
