@@ -68,6 +68,7 @@ import Testing
     /// canonicalising the whole does.
     @Test func canonicalisingLongTextsAtEveryBlockWidthEqualsCanonicalisingTheWhole() throws {
         let lineEnds: [[UInt8]] = [[0x0D, 0x0A], [0x0D, 0x0A], [0x0D, 0x0A], [0x0D, 0x0A], [0x0A], [0x0D], [0x0D, 0x0D, 0x0A], [0x0A, 0x0D]]
+        defer { UTF8Scanning.useBlockScanLevel(-1) }
         for level in LargeTextIdentifierScanTests.levels {
             #expect(UTF8Scanning.useBlockScanLevel(level) == level)
             var generator = DetectorEquivalenceTests.Generator(state: UInt64(80 + level))
@@ -89,7 +90,6 @@ import Testing
                 #expect(output == Canonicalization.crlf(text), "level \(level), cuts \(cuts) of \(text)")
             }
         }
-        UTF8Scanning.useBlockScanLevel(-1)
     }
 
     /// A 3 MB attachment with a CPR number in the text: the copy that leaves is encrypted and
