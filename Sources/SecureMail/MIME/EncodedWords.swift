@@ -13,8 +13,9 @@ public enum EncodedWords {
     /// Words are also decoded inside quoted strings and when glued to surrounding text.
     /// A word with an unknown charset, or that is not well formed, is kept as written. Never fails.
     public static func decode(_ text: String) -> String {
+        guard text.containsASCIIPair(UInt8(ascii: "="), UInt8(ascii: "?")) else { return text }
         let scalars = Array(text.unicodeScalars)
-        guard scalars.count >= 8, text.contains("=?") else { return text }
+        guard scalars.count >= 8 else { return text }
         // For each position, where the next "?=" and the next line break start, so that looking
         // for the end of a word never rescans the text (many unterminated "=?" stay linear).
         var nextTerminator = [Int](repeating: scalars.count, count: scalars.count + 1)
@@ -131,7 +132,7 @@ public enum EncodedWords {
     /// using Q when the text is mostly ASCII and B otherwise. Characters are never split.
     public static func encode(_ text: String) -> String {
         let needsEncoding = text.unicodeScalars.contains { $0.value > 0x7E || ($0.value < 0x20 && $0 != "\t") }
-            || text.contains("=?")
+            || text.containsASCIIPair(UInt8(ascii: "="), UInt8(ascii: "?"))
             || text.split(separator: " ", omittingEmptySubsequences: false).contains { $0.utf8.count > 70 }
         guard needsEncoding else { return text }
         let nonASCII = text.unicodeScalars.filter { $0.value > 0x7E }.count

@@ -45,23 +45,43 @@ extension String {
     /// Equal to `other` ignoring case, as `lowercased() == other.lowercased()`, but without
     /// allocating when both are ASCII (header field names, parameter names).
     func equalsIgnoringCase(_ other: String) -> Bool {
-        var left = utf8.makeIterator()
-        var right = other.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil):
-                return true
-            case (let leftByte?, let rightByte?):
-                if leftByte >= 0x80 || rightByte >= 0x80 { return lowercased() == other.lowercased() }
-                if leftByte.asciiLowercased != rightByte.asciiLowercased { return false }
-            case (let leftByte?, nil):
-                return leftByte >= 0x80 && lowercased() == other.lowercased()
-            case (nil, let rightByte?):
-                return rightByte >= 0x80 && lowercased() == other.lowercased()
-            }
+        var mine = self
+        var theirs = other
+        let decided = mine.withUTF8 { left in
+            theirs.withUTF8 { right in Self.asciiEqualsIgnoringCase(left, right) }
         }
+        return decided ?? (lowercased() == other.lowercased())
     }
 
+    /// True or false when the bytes decide it: the first difference is between two ASCII
+    /// bytes, or both are ASCII throughout. Nil when a non-ASCII byte comes first, where only
+    /// Unicode lower-casing can tell.
+    private static func asciiEqualsIgnoringCase(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool? {
+        let common = Swift.min(left.count, right.count)
+        for index in 0..<common {
+            let leftByte = left[index], rightByte = right[index]
+            if leftByte >= 0x80 || rightByte >= 0x80 { return nil }
+            if leftByte.asciiLowercased != rightByte.asciiLowercased { return false }
+        }
+        if left.count == right.count { return true }
+        let next = left.count > common ? left[common] : right[common]
+        return next >= 0x80 ? nil : false
+    }
+}
+
+extension String {
+    /// Whether the ASCII byte `first` is directly followed by the ASCII byte `second` somewhere
+    /// in the text (`=?`, where an encoded word may start).
+    func containsASCIIPair(_ first: UInt8, _ second: UInt8) -> Bool {
+        var text = self
+        return text.withUTF8 { bytes in
+            guard bytes.count >= 2 else { return false }
+            for index in 0..<(bytes.count - 1) where bytes[index] == first && bytes[index + 1] == second {
+                return true
+            }
+            return false
+        }
+    }
 }
 
 extension UInt8 {

@@ -198,18 +198,17 @@ public struct GatewayProcessor: Sendable {
             settings: configuration.outbound, signer: identities.first, ownCertificates: identities.map(\.certificate),
             noticeSender: mailbox?.address ?? "postmaster@\(sender.split(separator: "@").last ?? "localhost")",
             spillDirectory: configuration.gateway.stateDirectory)
-        let quarantineID = UUID()
         let plan: OutboundPlan
         do {
             plan = try planner.plan(
                 message: message, sender: sender, recipients: recipients, internalRecipients: internalRecipients, decision: decision,
-                certificates: certificates, quarantineID: quarantineID)
+                certificates: certificates)
         } catch {
             throw TransientProcessingError(description: "encrypting the outbound message failed: \(error)")
         }
         report.reasons = plan.reasons
         var storedID: UUID?
-        if !plan.heldRecipients.isEmpty {
+        if let quarantineID = plan.quarantineID {
             storedID = try await quarantine(
                 message.serialize(), direction: .outbound, mailbox: mailbox?.address ?? "", sender: sender, recipients: plan.heldRecipients,
                 reasons: plan.reasons, findings: decision.findings, id: quarantineID, at: time)

@@ -35,6 +35,8 @@ public struct OutboundPlan: Sendable {
     public var deliveries: [Delivery]
     /// Recipients whose copy is held in quarantine (the whole original message is quarantined).
     public var heldRecipients: [String]
+    /// The quarantine entry the notice to the sender names; set exactly when recipients are held.
+    public var quarantineID: UUID?
     /// Set when the policy refuses the message outright; the MTA bounces it with this text.
     public var rejection: String?
     public var reasons: [String]
@@ -70,7 +72,7 @@ public struct OutboundPlanner: Sendable {
 
     public func plan(
         message: MIMEPart, sender: String, recipients: [String], internalRecipients: Set<String>, decision: OutboundDecision,
-        certificates: [String: RecipientCertificate], quarantineID: UUID
+        certificates: [String: RecipientCertificate]
     ) throws -> OutboundPlan {
         let external = recipients.filter { !internalRecipients.contains($0.lowercased()) }
         let internalOnes = recipients.filter { internalRecipients.contains($0.lowercased()) }
@@ -86,7 +88,7 @@ public struct OutboundPlanner: Sendable {
         if !internalOnes.isEmpty {
             deliveries.append(Delivery(sender: sender, recipients: internalOnes, message: try original(), kind: "unchanged"))
         }
-        var plan = OutboundPlan(decision: decision, deliveries: [], heldRecipients: [], rejection: nil, reasons: decision.reasons)
+        var plan = OutboundPlan(decision: decision, deliveries: [], heldRecipients: [], quarantineID: nil, rejection: nil, reasons: decision.reasons)
         switch decision.action {
         case .allow:
             if !external.isEmpty { deliveries.append(Delivery(sender: sender, recipients: external, message: try original(), kind: "unchanged")) }
@@ -94,7 +96,9 @@ public struct OutboundPlanner: Sendable {
             plan.rejection = "5.7.1 Message blocked by the data protection policy: " + Self.summary(decision.findings)
             return plan
         case .quarantine:
+            let quarantineID = UUID()
             plan.heldRecipients = recipients
+            plan.quarantineID = quarantineID
             plan.deliveries = [notice(to: sender, held: recipients, decision: decision, quarantineID: quarantineID, subject: message)]
             return plan
         case .encrypt, .encryptOrTLS:
@@ -112,7 +116,9 @@ public struct OutboundPlanner: Sendable {
                     marked.header.replaceOrAppend(name: Self.requireTLSHeader, value: "yes")
                     deliveries.append(Delivery(sender: sender, recipients: withoutCertificate, message: try MessageBytes(serializing: marked, spillDirectory: spillDirectory), kind: "tls-required"))
                 } else {
+                    let quarantineID = UUID()
                     plan.heldRecipients = withoutCertificate
+                    plan.quarantineID = quarantineID
                     deliveries.append(notice(to: sender, held: withoutCertificate, decision: decision, quarantineID: quarantineID, subject: message))
                     plan.reasons.append("no certificate for \(withoutCertificate.joined(separator: ", ")): held in quarantine \(quarantineID.uuidString)")
                 }

@@ -92,7 +92,7 @@ public struct PipelineBenchmark: Sendable {
         let plan = try? planner.plan(
             message: message, sender: sender, recipients: recipients,
             internalRecipients: Set(recipients.filter { configuration.isInternal($0) }.map { $0.lowercased() }),
-            decision: decision, certificates: recipientCertificates, quarantineID: UUID())
+            decision: decision, certificates: recipientCertificates)
         return plan != nil
     }
 }

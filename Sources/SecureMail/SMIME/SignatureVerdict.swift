@@ -138,11 +138,19 @@ public enum SignatureVerdict {
     }
 
     /// An address written in a display name (`"ceo@bank.example" <attacker@evil.example>`).
+    /// Split on scalars, as `components(separatedBy:)` with a character set would, so that a
+    /// combining mark after a separator does not hide it.
     private static func addressInDisplayName(_ displayName: String) -> String? {
-        let separators = CharacterSet(charactersIn: " <>()\"',;[]")
-        return displayName.components(separatedBy: separators).first { token in
+        displayName.unicodeScalars.split(whereSeparator: isDisplayNameSeparator).lazy.map(String.init).first { token in
             let parts = token.split(separator: "@", omittingEmptySubsequences: false)
-            return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            return parts.count == 2 && !parts[0].isEmpty && parts[1].contains("." as Character)
+        }
+    }
+
+    private static func isDisplayNameSeparator(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case " ", "<", ">", "(", ")", "\"", "'", ",", ";", "[", "]": true
+        default: false
         }
     }
 }

@@ -280,7 +280,9 @@ struct HeaderTextHelperTests {
 
     @Test func nameComparisonMatchesLowercasing() {
         let names = ["Content-Type", "content-type", "CONTENT-TYPE", "Content-Typ", "Content-Typee", "", "Ä-Header", "ä-header",
-                     "\u{212A}", "k", "K", "x-\u{130}", "x-i\u{307}", "Subject", "SUBJECT", "Sübject", "SÜBJECT"]
+                     "\u{212A}", "k", "K", "x-\u{130}", "x-i\u{307}", "Subject", "SUBJECT", "Sübject", "SÜBJECT",
+                     "e\u{301}", "\u{E9}", "E\u{301}", "ab", "abc\u{20AC}", "ABC\u{20AC}", "Content-Type\u{301}",
+                     "X-A-Field-Name-Longer-Than-Small", "x-a-field-name-longer-than-small", "x-a-field-name-longer-than-smalL\u{C5}"]
         for left in names {
             for right in names {
                 #expect(left.equalsIgnoringCase(right) == (left.lowercased() == right.lowercased()), "\(left) vs \(right)")

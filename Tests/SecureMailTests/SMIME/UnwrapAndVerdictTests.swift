@@ -122,6 +122,9 @@ import Testing
     @Test(arguments: [
         ("Mallory <other@example.dk>", "is not the From address"),
         ("\"sikkermail@gjensidige.dk\" <kunde@example.dk>", "display name shows the address"),
+        ("\"Kundeservice,sikkermail@gjensidige.dk\" <kunde@example.dk>", "display name shows the address sikkermail@gjensidige.dk"),
+        ("\"Kundeservice [sikkermail@gjensidige.dk]\" <kunde@example.dk>", "display name shows the address sikkermail@gjensidige.dk"),
+        ("\"Hej \u{301}sikkermail@gjensidige.dk\" <kunde@example.dk>", "display name shows the address"),
         ("kunde@example.dk, other@example.dk", "names 2 addresses"),
     ])
     func spoofedFromIsNeverVerified(from: String, reason: String) throws {
