@@ -398,6 +398,18 @@ public enum QuotedPrintable {
         return output
     }
 
+    /// The bytes of `chunk` (least significant first) that cannot be written as they are in the
+    /// middle of a line: the high bit of each byte outside printable ASCII and space, or `=`.
+    /// Exact up to the first such byte; bits above it may be set for bytes that are fine.
+    @inline(__always)
+    static func bytesToEscape(_ chunk: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highBits }
+        let belowSpace = (chunk &- 0x20 &* ones) & ~chunk & highBits
+        return chunk & highBits | belowSpace | zeroBytes(chunk ^ (0x7F &* ones)) | zeroBytes(chunk ^ (UInt64(UInt8(ascii: "=")) &* ones))
+    }
+
     /// Encodes quoted-printable so that the result survives transport and signing unchanged:
     /// lines of at most 76 characters, no trailing whitespace, `From ` and `.` at the start of a
     /// line encoded, every byte outside printable ASCII (and `=`) encoded.
@@ -475,7 +487,26 @@ public enum QuotedPrintable {
                         var runColumn = column
                         var runWritten = 0
                         let count = input.count
+                        let inputBase = input.baseAddress!
                         while runEnd < count {
+                            // Up to eight literal bytes at a time while the line has room for all
+                            // of them and a soft break; the last may not be a space that ends the line.
+                            if runEnd + 8 <= count, runColumn + 8 <= maxLine - 2 {
+                                let raw = UnsafeRawPointer(inputBase + runEnd).loadUnaligned(as: UInt64.self)
+                                let chunk = UInt64(littleEndian: raw)
+                                let escapes = Self.bytesToEscape(chunk)
+                                var literal = escapes == 0 ? 8 : escapes.trailingZeroBitCount / 8
+                                if literal > 0, chunk >> UInt64(8 * (literal - 1)) & 0xFF == 0x20, endsLine(at: runEnd + literal) {
+                                    literal -= 1
+                                }
+                                if literal > 0 {
+                                    UnsafeMutableRawPointer(runOutput + runWritten).storeBytes(of: raw, as: UInt64.self)
+                                    runWritten += literal
+                                    runEnd += literal
+                                    runColumn += literal
+                                    continue
+                                }
+                            }
                             let next = input[runEnd]
                             if next >= 0x21 && next <= 0x7E && next != UInt8(ascii: "=") {
                                 guard runColumn < maxLine - 1 else { break }

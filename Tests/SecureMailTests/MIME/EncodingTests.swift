@@ -361,7 +361,8 @@ struct TransferEncodingTests {
     /// bytes, bare CR and LF, and long lines.
     @Test(arguments: 0..<60)
     func quotedPrintableEncodeAgreesWithTheLineBufferEncoder(seed: Int) {
-        let pieces: [[UInt8]] = ["From ", "Fro", ".", "=", " ", "\t", "\r\n", "\n", "\r", "æ", "ø", "a", "lang linje ", "x" + String(repeating: "y", count: 70)]
+        let pieces: [[UInt8]] = ["From ", "Fro", ".", "=", " ", "\t", "\r\n", "\n", "\r", "æ", "ø", "a", "lang linje ", "x" + String(repeating: "y", count: 70),
+                                "Hej, her er billederne af skaden ", "1234567 ", "abcdefgh"]
             .map { Array($0.utf8) } + [[0x00], [0xFF], [0x7F]]
         var state = UInt32(seed * 104_729 + 7)
         var input: [UInt8] = []
