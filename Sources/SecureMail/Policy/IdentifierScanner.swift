@@ -38,7 +38,8 @@ struct IdentifierScanner {
 
     /// Every validated identifier in the text, in order of appearance; offsets in scalars.
     func findings(location: String) -> [Finding] {
-        findings(location: location, numbersIn: 0..<text.count, validatingUTF8: false)?.findings ?? []
+        var offsets = ScalarOffsets(text)
+        return findings(location: location, numbersIn: 0..<text.count, validatingUTF8: false, offsets: &offsets) ?? []
     }
 
     /// The validated identifiers whose numbers start in `range`, with offsets in scalars from
@@ -52,8 +53,16 @@ struct IdentifierScanner {
     /// ends where the whole text does. The bytes after `range` are never taken for more than
     /// they are: the decoder yields U+FFFD for a malformed sequence.
     func findings(location: String, numbersIn range: Range<Int>, validatingUTF8: Bool) -> (findings: [Finding], scalars: Int)? {
-        var found: [Finding] = []
         var offsets = ScalarOffsets(text, from: range.lowerBound)
+        guard let found = findings(location: location, numbersIn: range, validatingUTF8: validatingUTF8, offsets: &offsets) else { return nil }
+        return (found, offsets.scalars(before: range.upperBound))
+    }
+
+    /// The findings of ``findings(location:numbersIn:validatingUTF8:)``, with `offsets` moved on
+    /// only as far as the findings (or the validation) needed: a message's text without
+    /// identifiers is not counted at all.
+    private func findings(location: String, numbersIn range: Range<Int>, validatingUTF8: Bool, offsets: inout ScalarOffsets) -> [Finding]? {
+        var found: [Finding] = []
         var window = PhraseWindow()
         var position = range.lowerBound
         while true {
@@ -87,7 +96,7 @@ struct IdentifierScanner {
                 found.append(finding)
             }
         }
-        return (found, offsets.scalars(before: range.upperBound))
+        return found
     }
 
     /// True for a phrase of ten digits and nothing else that no validator accepts. Most long

@@ -508,11 +508,12 @@ private struct SentenceEvaluation {
 
     /// Evaluates the sentence in `tokens`, whose words are ranges of `folded`, into `result`.
     mutating func evaluate(_ tokens: UnsafeBufferPointer<Token>, folded: UnsafePointer<UInt8>, lexicon: LexiconView) {
-        terms.removeAll(keepingCapacity: true)
-        unionNames.removeAll(keepingCapacity: true)
-        anchors.removeAll(keepingCapacity: true)
-        herPositions.removeAll(keepingCapacity: true)
-        result.removeAll(keepingCapacity: true)
+        // Most sentences leave these empty, and emptying an empty array still costs a call.
+        if !terms.isEmpty { terms.removeAll(keepingCapacity: true) }
+        if !unionNames.isEmpty { unionNames.removeAll(keepingCapacity: true) }
+        if !anchors.isEmpty { anchors.removeAll(keepingCapacity: true) }
+        if !herPositions.isEmpty { herPositions.removeAll(keepingCapacity: true) }
+        if !result.isEmpty { result.removeAll(keepingCapacity: true) }
         var hasMembership = false
         var hasEnglish = false
         let records = lexicon.records
