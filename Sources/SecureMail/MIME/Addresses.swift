@@ -49,7 +49,7 @@ public struct MailboxAddress: Sendable, Hashable, CustomStringConvertible {
 
 /// Parsing of address lists (From, To, Cc, Reply-To ...).
 public enum AddressList {
-    private enum Token: Equatable {
+    enum Token: Equatable {
         case word(String, spaceBefore: Bool)
         case quoted(String, spaceBefore: Bool)
         case comment(String)
@@ -173,75 +173,105 @@ public enum AddressList {
 
     /// Splits on Unicode scalars, not characters: RFC 5322's specials and quotes are single
     /// code points, a combining mark after one must not hide it, and grapheme breaking made
-    /// this the costliest step of reading a message's addresses.
-    private static func tokenize(_ text: String) -> [Token] {
-        let scalars = Array(text.unicodeScalars)
+    /// this the costliest step of reading a message's addresses. Reads the text's UTF-8
+    /// storage: tokens are copied from it whole, scalar by scalar only where a backslash
+    /// escapes something.
+    static func tokenize(_ text: String) -> [Token] {
+        var text = text
+        return text.withUTF8(tokenize(utf8:))
+    }
+
+    private static func tokenize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [Token] {
+        let end = bytes.count
         var tokens: [Token] = []
         var index = 0
         var spaceBefore = false
-        func isSpecial(_ scalar: Unicode.Scalar) -> Bool {
-            switch scalar {
-            case "<", ">", ",", ";", ":", "@", ".": true
+        /// The length of the scalar starting at `position` (the text is valid UTF-8).
+        func length(at position: Int) -> Int {
+            switch bytes[position] {
+            case ..<0xC0: 1
+            case ..<0xE0: 2
+            case ..<0xF0: 3
+            default: 4
+            }
+        }
+        func isWhiteSpace(at position: Int) -> Bool {
+            let lead = bytes[position]
+            if lead < 0x80 { return lead == 0x20 || (0x09...0x0D).contains(lead) }
+            var decoder = UTF8()
+            var iterator = UnsafeBufferPointer(rebasing: bytes[position..<position + length(at: position)]).makeIterator()
+            guard case .scalarValue(let scalar) = decoder.decode(&iterator) else { return false }
+            return scalar.properties.isWhitespace
+        }
+        func isSpecial(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"),
+                 UInt8(ascii: "@"), UInt8(ascii: "."): true
             default: false
             }
         }
-        while index < scalars.count {
-            let scalar = scalars[index]
-            if scalar.isWhiteSpace {
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+        /// The text of `range` with each backslash dropped and the scalar after it kept.
+        func unescaped(_ range: Range<Int>) -> String {
+            var value: [UInt8] = []
+            var position = range.lowerBound
+            while position < range.upperBound {
+                if bytes[position] == UInt8(ascii: "\\"), position + 1 < range.upperBound { position += 1 }
+                let next = position + length(at: position)
+                value += UnsafeBufferPointer(rebasing: bytes[position..<next])
+                position = next
+            }
+            return String(decoding: value, as: UTF8.self)
+        }
+        while index < end {
+            let byte = bytes[index]
+            if isWhiteSpace(at: index) {
                 spaceBefore = true
-                index += 1
+                index += length(at: index)
                 continue
             }
-            var value = String.UnicodeScalarView()
-            if scalar == "\"" {
-                index += 1
-                while index < scalars.count, scalars[index] != "\"" {
-                    if scalars[index] == "\\", index + 1 < scalars.count { index += 1 }
-                    value.append(scalars[index])
-                    index += 1
-                }
-                index += 1
-                tokens.append(.quoted(String(value), spaceBefore: spaceBefore))
-            } else if scalar == "(" {
+            let start = index
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "("):
+                let isComment = byte == UInt8(ascii: "(")
                 var depth = 1
+                var escapes = false
                 index += 1
-                while index < scalars.count {
-                    let current = scalars[index]
-                    if current == "\\", index + 1 < scalars.count {
-                        value.append(scalars[index + 1])
-                        index += 2
+                while index < end {
+                    let current = bytes[index]
+                    if current == UInt8(ascii: "\\"), index + 1 < end {
+                        escapes = true
+                        index += 1 + length(at: index + 1)
                         continue
                     }
-                    if current == "(" { depth += 1 }
-                    if current == ")" {
-                        depth -= 1
+                    if isComment {
+                        if current == UInt8(ascii: "(") { depth += 1 }
+                        if current == UInt8(ascii: ")") { depth -= 1 }
                         if depth == 0 { break }
+                    } else if current == UInt8(ascii: "\"") {
+                        break
                     }
-                    value.append(current)
-                    index += 1
+                    index += length(at: index)
                 }
+                let content = start + 1..<index
+                let value = escapes ? unescaped(content) : text(content)
+                tokens.append(isComment ? .comment(value) : .quoted(value, spaceBefore: spaceBefore))
+                if index < end { index += 1 }
+            case UInt8(ascii: "["):
+                while index < end, bytes[index] != UInt8(ascii: "]") { index += length(at: index) }
+                tokens.append(.domainLiteral(text(start..<index) + "]"))
+                if index < end { index += 1 }
+            case _ where isSpecial(byte):
+                tokens.append(.special(Character(Unicode.Scalar(byte))))
                 index += 1
-                tokens.append(.comment(String(value)))
-            } else if scalar == "[" {
-                value.append(scalar)
-                index += 1
-                while index < scalars.count, scalars[index] != "]" {
-                    value.append(scalars[index])
-                    index += 1
+            default:
+                while index < end, !isSpecial(bytes[index]), bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "("),
+                      bytes[index] != UInt8(ascii: "["), !isWhiteSpace(at: index) {
+                    index += length(at: index)
                 }
-                value.append("]")
-                index += 1
-                tokens.append(.domainLiteral(String(value)))
-            } else if isSpecial(scalar) {
-                tokens.append(.special(Character(scalar)))
-                index += 1
-            } else {
-                while index < scalars.count, !scalars[index].isWhiteSpace, !isSpecial(scalars[index]),
-                      scalars[index] != "\"", scalars[index] != "(", scalars[index] != "[" {
-                    value.append(scalars[index])
-                    index += 1
-                }
-                tokens.append(.word(String(value), spaceBefore: spaceBefore))
+                tokens.append(.word(text(start..<index), spaceBefore: spaceBefore))
             }
             spaceBefore = false
         }

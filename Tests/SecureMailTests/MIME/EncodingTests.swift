@@ -388,6 +388,91 @@ struct TransferEncodingTests {
 
 @Suite("Address lists")
 struct AddressListTests {
+    /// The tokenizer over UTF-8 bytes gives the tokens of the scalar-by-scalar definition
+    /// below on text full of what makes tokens: quotes, comments nested and unterminated,
+    /// backslashes (also last, and before a multi-byte scalar), domain literals, specials,
+    /// Unicode white space and combining marks.
+    @Test(arguments: 0..<80)
+    func tokenizingAgreesWithTheScalarDefinition(seed: Int) {
+        let pieces = ["\"", "(", ")", "[", "]", "\\", "<", ">", ",", ";", ":", "@", ".", " ", "\t", "\u{A0}", "\u{2003}",
+                      "\u{301}", "Søren", "kunde", "example.dk", "=?utf-8?q?S=C3=B8ren?=", "a", "é", "\u{1F600}"]
+        var state = UInt32(seed * 7_919 + 11)
+        var text = ""
+        for _ in 0..<(seed % 40 + 1) {
+            state = state &* 1_103_515_245 &+ 12345
+            text += pieces[Int(state >> 16) % pieces.count]
+        }
+        #expect(AddressList.tokenize(text) == referenceTokens(text), "\(text.debugDescription)")
+    }
+
+    private func referenceTokens(_ text: String) -> [AddressList.Token] {
+        let scalars = Array(text.unicodeScalars)
+        var tokens: [AddressList.Token] = []
+        var index = 0
+        var spaceBefore = false
+        func isSpecial(_ scalar: Unicode.Scalar) -> Bool { "<>,;:@.".unicodeScalars.contains(scalar) }
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar.properties.isWhitespace {
+                spaceBefore = true
+                index += 1
+                continue
+            }
+            var value = String.UnicodeScalarView()
+            if scalar == "\"" {
+                index += 1
+                while index < scalars.count, scalars[index] != "\"" {
+                    if scalars[index] == "\\", index + 1 < scalars.count { index += 1 }
+                    value.append(scalars[index])
+                    index += 1
+                }
+                index += 1
+                tokens.append(.quoted(String(value), spaceBefore: spaceBefore))
+            } else if scalar == "(" {
+                var depth = 1
+                index += 1
+                while index < scalars.count {
+                    if scalars[index] == "\\", index + 1 < scalars.count {
+                        value.append(scalars[index + 1])
+                        index += 2
+                        continue
+                    }
+                    if scalars[index] == "(" { depth += 1 }
+                    if scalars[index] == ")" {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
+                    value.append(scalars[index])
+                    index += 1
+                }
+                index += 1
+                tokens.append(.comment(String(value)))
+            } else if scalar == "[" {
+                value.append(scalar)
+                index += 1
+                while index < scalars.count, scalars[index] != "]" {
+                    value.append(scalars[index])
+                    index += 1
+                }
+                value.append("]")
+                index += 1
+                tokens.append(.domainLiteral(String(value)))
+            } else if isSpecial(scalar) {
+                tokens.append(.special(Character(scalar)))
+                index += 1
+            } else {
+                while index < scalars.count, !scalars[index].properties.isWhitespace, !isSpecial(scalars[index]),
+                      scalars[index] != "\"", scalars[index] != "(", scalars[index] != "[" {
+                    value.append(scalars[index])
+                    index += 1
+                }
+                tokens.append(.word(String(value), spaceBefore: spaceBefore))
+            }
+            spaceBefore = false
+        }
+        return tokens
+    }
+
     @Test func quotedDisplayNameWithAtIsOneMailbox() {
         let list = AddressList.parse("\"a@x\" <b@y>")
         #expect(list == [MailboxAddress(displayName: "a@x", address: "b@y")])
