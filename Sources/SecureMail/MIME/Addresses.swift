@@ -14,14 +14,22 @@ public struct MailboxAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The local part (before the last `@`), or the whole address when there is no `@`.
     public var localPart: String {
-        guard let at = address.lastIndex(of: "@") else { return address }
+        guard let at = lastAtSign else { return address }
         return String(address[..<at])
     }
 
     /// The domain (after the last `@`), lowercased; nil when there is no `@`.
     public var domain: String? {
-        guard let at = address.lastIndex(of: "@") else { return nil }
+        guard let at = lastAtSign else { return nil }
         return address[address.index(after: at)...].lowercased()
+    }
+
+    /// The last `@` that is a character of its own: found among the UTF-8 bytes when the
+    /// address is ASCII (no ASCII character but CR LF spans two bytes), else by characters.
+    private var lastAtSign: String.Index? {
+        let bytes = address.utf8
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return address.lastIndex(of: "@") }
+        return bytes.lastIndex(of: UInt8(ascii: "@"))
     }
 
     /// The address with its domain lowercased (the local part is kept: it may be case-sensitive).

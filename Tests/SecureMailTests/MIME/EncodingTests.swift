@@ -548,5 +548,13 @@ struct AddressListTests {
         #expect(mailbox.domain == "smime.example")
         #expect(mailbox.localPart == "Alice")
         #expect(mailbox.normalizedAddress == "Alice@smime.example")
+        let cases: [(address: String, local: String, domain: String?)] = [
+            ("søren@Gjensidige.DK", "søren", "gjensidige.dk"), ("\"a@b\"@X.dk", "\"a@b\"", "x.dk"), ("a@b@C.dk", "a@b", "c.dk"),
+            ("bare", "bare", nil), ("x@\u{301}y.dk", "x@\u{301}y.dk", nil), ("å@\u{301}y@Z.dk", "å@\u{301}y", "z.dk"),
+        ]
+        for (address, local, domain) in cases {
+            let parsed = MailboxAddress(displayName: nil, address: address)
+            #expect(parsed.localPart == local && parsed.domain == domain, "\(address)")
+        }
     }
 }
