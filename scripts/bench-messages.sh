@@ -6,8 +6,9 @@
 make_bench_messages() {
     local count=$1 work=$2 body i
     mkdir -p "$work/inbound" "$work/outbound"
-    # Lines end in CR LF, as S/MIME clients write what they sign.
-    body=$(python3 -c "import sys; sys.stdout.write(('Hej Gjensidige, her er billederne af skaden på min bil. ' * 8 + '\r\n') * 40)")
+    # Lines end in CR LF, as S/MIME clients write what they sign. The body has no line break of
+    # its own at the end (the shell would keep its CR and drop its LF): printf adds the last CR LF.
+    body=$(python3 -c "import sys; sys.stdout.write('\r\n'.join(['Hej Gjensidige, her er billederne af skaden på min bil. ' * 8] * 40))")
     for i in $(seq 1 "$count"); do
         printf 'Content-Type: text/plain; charset=utf-8\r\nFrom: Demo Kunde <kunde@example.dk>\r\nTo: sikkermail@gjensidige.dk\r\nSubject: Til Skade %s\r\n\r\n%s\r\n' "$i" "$body" > "$work/inner"
         openssl cms -sign -in "$work/inner" -binary -signer certs/demo-customer.pem -inkey certs/demo-customer.key.pem -out "$work/signed"

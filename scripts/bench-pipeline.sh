@@ -26,6 +26,13 @@ export SECUREMAIL_DATABASE_URL="sqlite:$work/state.sqlite"
 "$relay" certs import certs/demo-customer.pem >/dev/null
 inbound=$("$relay" bench "$work/inbound" --repeat "$repetitions" --threads "$threads")
 outbound=$("$relay" bench "$work/outbound" --repeat "$repetitions" --threads "$threads" --direction outbound)
+# Every message must take the normal path (decrypted and verified; encrypted), or the run measures another.
+for line in "$inbound" "$outbound"; do
+    case "$line" in
+        *"(0 failed, $((count * repetitions)) "*) ;;
+        *) echo "bench-pipeline: not every message took the normal path: $line" >&2; exit 1 ;;
+    esac
+done
 floor_in=$("$work/openssl-floor" inbound "$work/inbound" certs/sikkermail.pem certs/sikkermail.key.pem certs/demo-ca.pem "$threads" "$repetitions")
 floor_out=$("$work/openssl-floor" outbound "$work/outbound" certs/sikkermail.pem certs/sikkermail.key.pem certs/demo-customer.pem "$threads" "$repetitions")
 primitives=$("$work/primitive-floor" certs/sikkermail.pem certs/sikkermail.key.pem certs/demo-customer.pem 20480)

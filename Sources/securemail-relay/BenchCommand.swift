@@ -61,8 +61,10 @@ struct Bench: AsyncParsableCommand {
                 try writeOutput(encodeJSON(result), to: "-")
             } else {
                 print(String(
-                    format: "%@: %d messages (%d failed) on %d threads in %.2f s: %.1f messages/s, %.2f MB/s; RSA-2048 limit %.1f ops/s; %.0f%% of the limit",
-                    result.direction, result.messages, result.failures, result.threads, result.seconds, result.messagesPerSecond,
+                    format: "%@: %d messages (%d failed, %d %@) on %d threads in %.2f s: %.1f messages/s, %.2f MB/s; RSA-2048 limit %.1f ops/s; %.0f%% of the limit",
+                    result.direction, result.messages, result.failures, result.protectedMessages,
+                    result.direction == MailDirection.outbound.rawValue ? "encrypted" : "decrypted and verified",
+                    result.threads, result.seconds, result.messagesPerSecond,
                     result.megabytesPerSecond, result.rsaOperationsPerSecond, result.fractionOfRSALimit * 100))
             }
         } catch {

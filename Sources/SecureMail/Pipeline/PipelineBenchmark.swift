@@ -8,6 +8,10 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
     public var messages: Int
     public var bytes: Int
     public var failures: Int
+    /// Messages that took the gateway's normal path: inbound, decrypted with a verified signature;
+    /// outbound, encrypted (and signed, when the mailbox has a key). Fewer than `messages` means the
+    /// run measured another path: a signature the gateway rejects costs differently from one it accepts.
+    public var protectedMessages: Int
     public var seconds: Double
     public var messagesPerSecond: Double
     public var megabytesPerSecond: Double
@@ -57,8 +61,8 @@ public struct PipelineBenchmark: Sendable {
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 while let index = progress.claim(below: end) {
                     let message = messages[index % messages.count]
-                    let succeeded = direction == .outbound ? processOutbound(message) : processInbound(message, inspector: inspector)
-                    progress.finish(bytes: message.count, succeeded: succeeded)
+                    let outcome = direction == .outbound ? processOutbound(message) : processInbound(message, inspector: inspector)
+                    progress.finish(bytes: message.count, outcome: outcome)
                 }
             }
             let elapsed = ContinuousClock.now - started
@@ -68,19 +72,20 @@ public struct PipelineBenchmark: Sendable {
         let perSecond = Double(total) / seconds
         return BenchmarkResult(
             direction: direction.rawValue, threads: threads, messages: total, bytes: progress.bytes, failures: progress.failures,
-            seconds: seconds, messagesPerSecond: perSecond, megabytesPerSecond: Double(progress.bytes) / 1_000_000 / seconds,
+            protectedMessages: progress.protectedMessages, seconds: seconds, messagesPerSecond: perSecond, megabytesPerSecond: Double(progress.bytes) / 1_000_000 / seconds,
             rsaOperationsPerSecond: rsa, fractionOfRSALimit: perSecond / rsa)
     }
 
     /// The envelope is taken from the To and Cc fields: the mailbox among them is the one routed for.
-    private func processInbound(_ bytes: [UInt8], inspector: Inspector) -> Bool {
+    private func processInbound(_ bytes: [UInt8], inspector: Inspector) -> BenchmarkOutcome {
         let inspection = inspector.inspect(bytes)
-        guard let route = inspection.report.route, let mailbox = configuration.mailbox(route.mailbox) else { return false }
-        return InboundPlanner.plan(inspection, mailbox: mailbox, route: route).action != .reject
+        guard let route = inspection.report.route, let mailbox = configuration.mailbox(route.mailbox) else { return .failed }
+        guard InboundPlanner.plan(inspection, mailbox: mailbox, route: route).action != .reject else { return .failed }
+        return inspection.report.decrypted && inspection.report.verdict == .verified ? .protected : .processed
     }
 
-    private func processOutbound(_ bytes: [UInt8]) -> Bool {
-        guard let message = try? MIMEParser.parse(bytes, limits: configuration.limits.mimeLimits) else { return false }
+    private func processOutbound(_ bytes: [UInt8]) -> BenchmarkOutcome {
+        guard let message = try? MIMEParser.parse(bytes, limits: configuration.limits.mimeLimits) else { return .failed }
         let sender = message.header.first("From").flatMap { AddressList.parse($0.value).first?.address } ?? ""
         let recipients = ["To", "Cc"].flatMap { message.header.all($0) }.flatMap { AddressList.parse($0.value) }.map(\.address)
         let decision = OutboundPolicy.decide(SensitiveContentScan.scan(message).findings, rules: configuration.outbound.rules)
@@ -93,8 +98,19 @@ public struct PipelineBenchmark: Sendable {
             message: message, sender: sender, recipients: recipients,
             internalRecipients: Set(recipients.filter { configuration.isInternal($0) }.map { $0.lowercased() }),
             decision: decision, certificates: recipientCertificates)
-        return plan != nil
+        guard let plan else { return .failed }
+        return plan.deliveries.contains { $0.kind == "encrypted" } ? .protected : .processed
     }
+}
+
+/// What became of one benchmark message.
+private enum BenchmarkOutcome {
+    /// Not processed: unparseable, unroutable, rejected, or an error.
+    case failed
+    /// Processed, but not along the normal path (say, a signature that does not verify).
+    case processed
+    /// Decrypted and verified (inbound), or encrypted (outbound).
+    case protected
 }
 
 /// Hands out message indices to the worker threads and adds up what they did.
@@ -103,6 +119,7 @@ private final class BenchmarkProgress: @unchecked Sendable {
     private var next = 0
     private(set) var bytes = 0
     private(set) var failures = 0
+    private(set) var protectedMessages = 0
 
     func claim(below total: Int) -> Int? {
         lock.withLock {
@@ -112,10 +129,14 @@ private final class BenchmarkProgress: @unchecked Sendable {
         }
     }
 
-    func finish(bytes count: Int, succeeded: Bool) {
+    func finish(bytes count: Int, outcome: BenchmarkOutcome) {
         lock.withLock {
             bytes += count
-            if !succeeded { failures += 1 }
+            switch outcome {
+            case .failed: failures += 1
+            case .processed: break
+            case .protected: protectedMessages += 1
+            }
         }
     }
 }

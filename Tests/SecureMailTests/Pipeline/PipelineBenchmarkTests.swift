@@ -15,6 +15,7 @@ import Testing
         // Run in stretches between the RSA measurements, every message is processed exactly once.
         #expect(inbound.bytes == 3 * message.count)
         #expect(inbound.failures == 0)
+        #expect(inbound.protectedMessages == 3)
         #expect(inbound.rsaOperationsPerSecond > 0)
         #expect(inbound.fractionOfRSALimit > 0)
 
@@ -26,6 +27,18 @@ import Testing
             rsaKey: rsaKey)
         #expect(outbound.messages == 2)
         #expect(outbound.failures == 0)
+        #expect(outbound.protectedMessages == 2)
+    }
+
+    /// A message processed along another path than decryption and a verified signature is
+    /// counted apart, so that a benchmark of such messages shows it is not measuring the normal case.
+    @Test func plainMailToTheMailboxIsProcessedButNotCountedAsProtected() throws {
+        let plain = Array("From: Demo Kunde <kunde@example.dk>\r\nTo: sikkermail@gjensidige.dk\r\nSubject: Til Skade\r\n\r\nHej\r\n".utf8)
+        let result = try PipelineBenchmark(
+            configuration: try PipelineFixtures.configuration, keyring: try PipelineFixtures.keyring, direction: .inbound, threads: 1
+        ).run(messages: [plain], repetitions: 2, rsaKey: try CryptoFixtures.identity("sikkermail").privateKey)
+        #expect(result.failures == 0)
+        #expect(result.protectedMessages == 0)
     }
 
     @Test func garbageCountsAsAFailureNotACrash() throws {
