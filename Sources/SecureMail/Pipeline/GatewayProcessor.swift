@@ -145,13 +145,23 @@ public struct GatewayProcessor: Sendable {
     }
 
     /// Stores the certificates of every signer of a verified message, with their capabilities.
+    /// A certificate the store already holds as this sighting would leave it, last seen less
+    /// than ``sightingResolution`` ago, is only read: otherwise every message of a customer
+    /// would cost a write transaction, as much as the audit row.
     private func harvest(_ unwrapped: UnwrappedMessage, at time: Date) async throws {
         for signer in unwrapped.layers.filter({ $0.kind == .signed }).flatMap(\.signers) {
             guard let certificate = signer.certificate else { continue }
-            _ = try await store.upsertCertificate(
-                StoredCertificate(certificate, source: .harvested, capabilities: signer.capabilities, seenAt: time))
+            let sighting = StoredCertificate(certificate, source: .harvested, capabilities: signer.capabilities, seenAt: time)
+            if let stored = try await store.certificate(fingerprint: sighting.fingerprint),
+               stored.alreadyRecords(sighting, within: Self.sightingResolution) {
+                continue
+            }
+            _ = try await store.upsertCertificate(sighting)
         }
     }
+
+    /// How finely a harvested certificate's `lastSeen` follows its sightings.
+    static let sightingResolution: TimeInterval = 3600
 
     // MARK: Outbound
 
@@ -278,5 +288,16 @@ extension StoredCertificate {
             emails: certificate.emailAddresses, subject: certificate.subject, issuer: certificate.issuer,
             notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, allowsEncryption: certificate.allowsEncryption,
             revoked: false, capabilities: capabilities, source: source, firstSeen: time, lastSeen: time)
+    }
+
+    /// Whether storing the harvested `sighting` of this certificate would change nothing but move
+    /// `lastSeen` forward by less than `resolution` (see ``SecureMailStore/upsertCertificate(_:)``
+    /// for how a sighting merges: a harvest never outranks the stored source).
+    func alreadyRecords(_ sighting: StoredCertificate, within resolution: TimeInterval) -> Bool {
+        sighting.fingerprint == fingerprint
+            && (sighting.capabilities.isEmpty || sighting.capabilities == capabilities)
+            && (!sighting.revoked || revoked)
+            && sighting.firstSeen >= firstSeen
+            && sighting.lastSeen < lastSeen.addingTimeInterval(resolution)
     }
 }

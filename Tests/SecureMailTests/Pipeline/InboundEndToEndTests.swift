@@ -70,6 +70,43 @@ import Testing
         }
     }
 
+    /// A customer's next message within the hour only reads the certificate already harvested;
+    /// an hour on, the sighting is written again.
+    @Test func aCertificateHarvestedWithinTheHourIsNotWrittenAgain() async throws {
+        let bytes = try PipelineFixtures.customerMessage(subject: "Til Skade")
+        try await ScratchDatabase.withStores(.sqlite) { stores, _ in
+            let processor = GatewayProcessor(
+                configuration: try PipelineFixtures.configuration, keyring: try PipelineFixtures.keyring, store: stores[0],
+                sealer: CMSQuarantineSealer(certificate: try CryptoFixtures.certificate("demo-quarantine"), identity: try CryptoFixtures.identity("demo-quarantine")))
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            var lastSeen: [Date] = []
+            for minutes in [0.0, 10, 59, 61, 200] {
+                let result = try await processor.process(
+                    bytes, sender: "kunde@example.dk", recipients: ["sikkermail@gjensidige.dk"], at: start.addingTimeInterval(minutes * 60))
+                #expect(result.report.verdict == .verified, "\(result.report.reasons)")
+                let stored = try #require(try await stores[0].certificateForEncryption(email: "kunde@example.dk", at: start))
+                lastSeen.append(stored.lastSeen)
+            }
+            let expected = [0.0, 0, 0, 61, 200].map { start.addingTimeInterval($0 * 60) }
+            #expect(lastSeen.map(\.timeIntervalSince1970) == expected.map(\.timeIntervalSince1970))
+        }
+    }
+
+    @Test func aSightingIsAlreadyRecordedOnlyWhenStoringItWouldChangeNothingButTheTime() {
+        let stored = StoreSamples.certificate(7, capabilities: ["aes256-CBC"], seen: StoreSamples.day(0))
+        let hour: TimeInterval = 3600
+        func sighting(capabilities: [String] = ["aes256-CBC"], seconds: TimeInterval, revoked: Bool = false, number: Int = 7) -> StoredCertificate {
+            StoreSamples.certificate(number, revoked: revoked, capabilities: capabilities, seen: StoreSamples.day(0).addingTimeInterval(seconds))
+        }
+        #expect(stored.alreadyRecords(sighting(seconds: 600), within: hour))
+        #expect(stored.alreadyRecords(sighting(capabilities: [], seconds: 600), within: hour))
+        #expect(!stored.alreadyRecords(sighting(seconds: 3600), within: hour))
+        #expect(!stored.alreadyRecords(sighting(capabilities: ["aes256-GCM"], seconds: 600), within: hour))
+        #expect(!stored.alreadyRecords(sighting(seconds: 600, revoked: true), within: hour))
+        #expect(!stored.alreadyRecords(sighting(seconds: -600), within: hour), "an earlier first sighting moves firstSeen back")
+        #expect(!stored.alreadyRecords(sighting(seconds: 600, number: 8), within: hour))
+    }
+
     @Test func undecryptableMailIsQuarantinedSealedAndCanBeOpenedWithTheQuarantineKey() async throws {
         let bytes = try PipelineFixtures.customerMessage(subject: "Til Skade", recipientCertificate: "demo-customer")
         try await ScratchDatabase.withStores(.sqlite) { stores, _ in
