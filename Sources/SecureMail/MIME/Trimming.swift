@@ -67,9 +67,7 @@ extension String {
         let next = left.count > common ? left[common] : right[common]
         return next >= 0x80 ? nil : false
     }
-}
 
-extension String {
     /// Whether the ASCII byte `first` is directly followed by the ASCII byte `second` somewhere
     /// in the text (`=?`, where an encoded word may start).
     func containsASCIIPair(_ first: UInt8, _ second: UInt8) -> Bool {
