@@ -205,11 +205,11 @@ public enum AddressList {
         }
         func isWhiteSpace(at position: Int) -> Bool {
             let lead = bytes[position]
-            if lead < 0x80 { return lead == 0x20 || (0x09...0x0D).contains(lead) }
+            if lead < 0x80 { return Unicode.Scalar(lead).isWhiteSpace }
             var decoder = UTF8()
             var iterator = UnsafeBufferPointer(rebasing: bytes[position..<position + length(at: position)]).makeIterator()
             guard case .scalarValue(let scalar) = decoder.decode(&iterator) else { return false }
-            return scalar.properties.isWhitespace
+            return scalar.isWhiteSpace
         }
         func isSpecial(_ byte: UInt8) -> Bool {
             switch byte {
