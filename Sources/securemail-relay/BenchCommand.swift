@@ -49,7 +49,8 @@ struct Bench: AsyncParsableCommand {
                     return found
                 }
             }
-            guard let rsaKey = keyring.mailboxIdentities.values.flatMap({ $0 }).first(where: {
+            let mailboxIdentities = try configuration.mailboxes.flatMap { try keyring.identities(ofMailbox: $0.address) }
+            guard let rsaKey = mailboxIdentities.first(where: {
                 if case .rsa(bits: 2048) = $0.certificate.publicKeyAlgorithm { return true } else { return false }
             })?.privateKey else {
                 throw OperatorError(code: .config, message: "no RSA-2048 mailbox key to measure the RSA limit with")

@@ -83,7 +83,7 @@ struct CertsExport: ParsableCommand {
     private func loadDirectory() throws -> CertificateDirectory {
         let configuration = try configurationOptions.load()
         do {
-            return CertificateDirectory(configuration: configuration, keyring: try Keyring.load(configuration))
+            return try CertificateDirectory(configuration: configuration, keyring: try Keyring.load(configuration))
         } catch {
             throw OperatorError(code: .config, message: "\(error)")
         }

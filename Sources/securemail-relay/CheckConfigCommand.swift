@@ -32,7 +32,7 @@ struct CheckConfig: ParsableCommand {
             }
             print("configuration OK: \(configuration.mailboxes.count) mailboxes, \(keyring.trust.anchors.count) trust anchors, database \(configuration.gateway.databaseURL)")
             for mailbox in configuration.mailboxes {
-                for identity in keyring.mailboxIdentities[mailbox.address.lowercased()] ?? [] {
+                for identity in try keyring.identities(ofMailbox: mailbox.address) {
                     let days = Int(identity.certificate.notValidAfter.timeIntervalSinceNow / 86_400)
                     print("  \(mailbox.address): \(identity.certificate.subject), SHA-256 \(identity.certificate.sha256FingerprintHex), expires in \(days) days")
                 }

@@ -45,15 +45,21 @@ struct Inspect: ParsableCommand {
             let keyring: Keyring
             do {
                 let passphrase = try passwordFile.map(Keyring.readPassphrase)
-                keyring = try Keyring.load(configuration, extraKeyFiles: key, extraPassphrase: passphrase, extraAnchorFiles: trust)
+                keyring = try Keyring.load(
+                    configuration, identities: .onFirstUse, extraKeyFiles: key, extraPassphrase: passphrase, extraAnchorFiles: trust)
             } catch let error as OperatorError {
                 throw error
             } catch {
                 throw OperatorError(code: .config, message: "\(error)")
             }
             // Handed straight to the inspector, which lets the bytes go once they are parsed.
-            let report = Inspector(configuration: configuration, keyring: keyring, evaluationTime: evaluationTime)
-                .inspect(try readInput(file)).report
+            let report: MessageReport
+            do {
+                report = try Inspector(configuration: configuration, keyring: keyring, evaluationTime: evaluationTime)
+                    .inspect(try readInput(file)).report
+            } catch let error as IdentityUnavailableError {
+                throw OperatorError(code: .config, message: error.description)
+            }
             try writeOutput(json ? encodeJSON(report) : Array(ReportText.render(report).utf8), to: "-")
         } catch {
             throw OperatorError.report(error)

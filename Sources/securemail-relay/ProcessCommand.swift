@@ -39,8 +39,9 @@ struct Process: AsyncParsableCommand {
             default: return PipeExit(code: .dataError, reason: "--direction must be auto, inbound or outbound")
             }
             let configuration = try configurationOptions.load()
-            let keyring = try Keyring.load(configuration)
-            let sealer = try CMSQuarantineSealer.load(configuration)
+            // One message needs one mailbox's key, and quarantine only seals.
+            let keyring = try Keyring.load(configuration, identities: .onFirstUse)
+            let sealer = try CMSQuarantineSealer.load(configuration, opening: false)
             let bytes = try readInput("-")
             let store: any SecureMailStore
             do {

@@ -30,7 +30,7 @@ import Testing
     @Test func inspectionReportsMatchJSONEncoder() throws {
         let inspector = try PipelineFixtures.inspector()
         for subject in ["Skade", "Til Søren Kjærgaard: \"kvittering\" \\ 010190-1009", ""] {
-            let report = inspector.inspect(try PipelineFixtures.customerMessage(subject: subject)).report
+            let report = try inspector.inspect(try PipelineFixtures.customerMessage(subject: subject)).report
             try Self.expectSameJSON(report)
         }
         try Self.expectSameJSON(inspector.inspect(Array("not a message at all\r\n".utf8)).report)

@@ -169,6 +169,10 @@ extension CMS {
     /// Decrypts EnvelopedData or AuthEnvelopedData with the identity whose certificate a
     /// RecipientInfo names (issuer and serial, or subject key identifier). No other key is tried.
     ///
+    /// The candidates are taken in order, each loaded only when none before it is a recipient, so
+    /// that the preferred identity (the addressed mailbox's) opens the message without the others
+    /// being read. Throws ``IdentityUnavailableError`` when a candidate it reaches cannot be loaded.
+    ///
     /// Takes ownership of `der`, which is decrypted in its own storage: OpenSSL is given the
     /// structure without its ciphertext, and reads the ciphertext (its BER pieces moved together
     /// first) as detached content while the plaintext is written over the bytes already read, so
@@ -176,22 +180,29 @@ extension CMS {
     /// away with the storage. An unusual layout is parsed whole and `der` let go before the
     /// content is decrypted into one array no larger than it: held at most twice.
     public static func decrypt(
-        _ der: consuming [UInt8], identities: [Identity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
+        _ der: consuming [UInt8], candidates: [DeferredIdentity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
     ) throws -> CMSDecryption {
         OpenSSLErrorQueue.clear()
         try checkInputSize(der.count, limit: maximumInputSize, what: "CMS encrypted data")
         guard let envelope = DetachedEnvelope(splitting: der) else {
-            return try decryptWhole(consume der, identities: identities)
+            return try decryptWhole(consume der, candidates: candidates)
         }
-        return try decryptInPlace(consume der, envelope: envelope, identities: identities)
+        return try decryptInPlace(consume der, envelope: envelope, candidates: candidates)
     }
 
-    /// ``decrypt(_:identities:maximumInputSize:)`` of the structure parsed whole.
-    private static func decryptWhole(_ der: consuming [UInt8], identities: [Identity]) throws -> CMSDecryption {
+    /// ``decrypt(_:candidates:maximumInputSize:)`` with identities already loaded.
+    public static func decrypt(
+        _ der: consuming [UInt8], identities: [Identity], maximumInputSize: Int = CryptoLimits.defaultMaximumInputSize
+    ) throws -> CMSDecryption {
+        try decrypt(consume der, candidates: identities.map(DeferredIdentity.init), maximumInputSize: maximumInputSize)
+    }
+
+    /// ``decrypt(_:candidates:maximumInputSize:)`` of the structure parsed whole.
+    private static func decryptWhole(_ der: consuming [UInt8], candidates: [DeferredIdentity]) throws -> CMSDecryption {
         // Decrypted content is never longer than the ciphertext, which is inside the DER.
         let capacity = der.count
         let algorithmFromInput = contentEncryptionAlgorithm(ofDER: der)
-        let opened = try open(consume der, identities: identities)
+        let opened = try open(consume der, candidates: candidates)
         let content = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             LargeBuffers.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             let sink = try SinkBIO(buffer: buffer)
@@ -204,9 +215,9 @@ extension CMS {
             recipient: opened.identity.certificate)
     }
 
-    /// ``decrypt(_:identities:maximumInputSize:)`` in `der`'s own storage.
-    private static func decryptInPlace(_ der: consuming [UInt8], envelope: DetachedEnvelope, identities: [Identity]) throws -> CMSDecryption {
-        let opened = try open(envelope.header, identities: identities)
+    /// ``decrypt(_:candidates:maximumInputSize:)`` in `der`'s own storage.
+    private static func decryptInPlace(_ der: consuming [UInt8], envelope: DetachedEnvelope, candidates: [DeferredIdentity]) throws -> CMSDecryption {
+        let opened = try open(envelope.header, candidates: candidates)
         var content = consume der
         let count = try content.withUnsafeMutableBufferPointer { buffer in
             let range = envelope.gatherCiphertext(in: buffer)
@@ -226,9 +237,9 @@ extension CMS {
             contentEncryptionAlgorithm: contentEncryptionAlgorithm(ofDER: envelope.header) ?? "unknown", recipient: opened.identity.certificate)
     }
 
-    /// Parses `der` (letting it go once parsed), finds the identity a RecipientInfo names and
-    /// decrypts the content-encryption key with it.
-    private static func open(_ der: consuming [UInt8], identities: [Identity]) throws -> (cms: CMSHandle, kind: CMSDecryption.Kind, identity: Identity) {
+    /// Parses `der` (letting it go once parsed), finds the first candidate a RecipientInfo names
+    /// and decrypts the content-encryption key with it.
+    private static func open(_ der: consuming [UInt8], candidates: [DeferredIdentity]) throws -> (cms: CMSHandle, kind: CMSDecryption.Kind, identity: Identity) {
         guard let cms = CMSHandle.parse(der) else {
             throw CryptoError.openSSL(.malformedInput, "parse CMS encrypted data", remedy: "The message is damaged or not CMS.")
         }
@@ -248,14 +259,21 @@ extension CMS {
         let recipients = (0..<securemail_sk_CMS_RecipientInfo_num(recipientInfos)).compactMap {
             securemail_sk_CMS_RecipientInfo_value(recipientInfos, $0)
         }
-        let chosen = recipients.lazy.compactMap { recipientInfo in identities.first { identityMatches($0, recipientInfo) } }.first
+        var chosen: Identity?
+        for candidate in candidates {
+            let identity = try candidate.identity()
+            if recipients.contains(where: { identityMatches(identity, $0) }) {
+                chosen = identity
+                break
+            }
+        }
         OpenSSLErrorQueue.clear()
         guard let identity = chosen else {
             // Named only when the message cannot be opened: rendering them costs as much as checking a digest.
             let listed = recipients.flatMap(describeRecipients)
             throw CryptoError(
                 .noMatchingRecipient,
-                operation: "decrypt: none of our \(identities.count) key(s) is a recipient; the message is for \(listed.isEmpty ? "no recipient" : listed.joined(separator: "; "))",
+                operation: "decrypt: none of our \(candidates.count) key(s) is a recipient; the message is for \(listed.isEmpty ? "no recipient" : listed.joined(separator: "; "))",
                 remedy: "Configure the private key of one of these certificates, or ask the sender to encrypt to our current certificate.")
         }
         guard CMS_decrypt_set1_pkey_and_peer(cms.pointer, identity.privateKey.handle.pointer, identity.certificate.handle.pointer, nil) == 1 else {

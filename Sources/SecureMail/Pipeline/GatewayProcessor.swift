@@ -64,6 +64,8 @@ public struct GatewayProcessor: Sendable {
             throw TransientProcessingError(description: "the state database is unavailable: \(error)")
         } catch let error as TransientProcessingError {
             throw error
+        } catch let error as IdentityUnavailableError {
+            throw TransientProcessingError(description: error.description)
         } catch let error as StoreError {
             throw TransientProcessingError(description: "the state database refused the operation: \(error)")
         }
@@ -93,7 +95,7 @@ public struct GatewayProcessor: Sendable {
 
         for address in mailboxRecipients {
             guard let mailbox = configuration.mailbox(address) else { continue }
-            var inspection = inspector.inspect(try original.bytes(), sender: sender, recipients: [address])
+            var inspection = try inspector.inspect(try original.bytes(), sender: sender, recipients: [address])
             let route = inspection.report.route ?? router.route(subject: nil, mailbox: address)
             let plan = InboundPlanner.plan(inspection, mailbox: mailbox, route: route)
             inspection.report.action = plan.action.rawValue
@@ -171,7 +173,7 @@ public struct GatewayProcessor: Sendable {
         do {
             structure = try MIMEParser.structure(of: bytes, limits: configuration.limits.mimeLimits)
         } catch {
-            var report = inspector.inspect(copy bytes, sender: sender, recipients: recipients).report
+            var report = try inspector.inspect(copy bytes, sender: sender, recipients: recipients).report
             report.direction = MailDirection.outbound.rawValue
             report.action = OutboundAction.quarantine.rawValue
             let id = try await quarantine(
@@ -181,7 +183,7 @@ public struct GatewayProcessor: Sendable {
         }
         // From here on the parsed message is the only copy; it serialises back to the bytes exactly.
         let message = MIMEParser.build(structure, from: consume bytes)
-        var report = inspector.inspect(parsed: message, sender: sender, recipients: recipients).report
+        var report = try inspector.inspect(parsed: message, sender: sender, recipients: recipients).report
         report.direction = MailDirection.outbound.rawValue
         let scan = SensitiveContentScan.scan(message)
         let findings = scan.findings
@@ -203,7 +205,7 @@ public struct GatewayProcessor: Sendable {
             }
         }
         let mailbox = configuration.outboundMailbox(for: sender)
-        let identities = mailbox.flatMap { keyring.mailboxIdentities[$0.address.lowercased()] } ?? []
+        let identities = try mailbox.map { mailbox throws(IdentityUnavailableError) in try keyring.identities(ofMailbox: mailbox.address) } ?? []
         let planner = OutboundPlanner(
             settings: configuration.outbound, signer: identities.first, ownCertificates: identities.map(\.certificate),
             noticeSender: mailbox?.address ?? "postmaster@\(sender.split(separator: "@").last ?? "localhost")",

@@ -33,8 +33,9 @@ public struct Inspection: Sendable {
     public var unwrapped: UnwrappedMessage?
 }
 
-/// Unwraps, decrypts and verifies a message and reports on it, changing nothing. Never
-/// throws: input it cannot read gives the verdict `malformed` with the reason.
+/// Unwraps, decrypts and verifies a message and reports on it, changing nothing. Input it
+/// cannot read gives the verdict `malformed` with the reason; it throws only
+/// ``IdentityUnavailableError``, when a key of the configuration cannot be loaded.
 public struct Inspector: Sendable {
     public var configuration: GatewayConfiguration
     public var keyring: Keyring
@@ -61,26 +62,30 @@ public struct Inspector: Sendable {
     /// To and Cc fields.
     /// Takes ownership of `bytes`, which become the parsed message (it serialises back to them
     /// exactly), so that a caller who hands them over holds a large message only once.
-    public func inspect(_ bytes: consuming [UInt8], sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil) -> Inspection {
+    public func inspect(
+        _ bytes: consuming [UInt8], sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil
+    ) throws(IdentityUnavailableError) -> Inspection {
         let message: MIMEPart
         do {
             message = try MIMEParser.parse(consume bytes, limits: mimeLimits)
         } catch {
             return Inspection(report: malformedReport(reason: "the message cannot be parsed: \(error)", sender: envelopeSender), unwrapped: nil)
         }
-        return inspect(parsed: consume message, sender: envelopeSender, recipients: envelopeRecipients)
+        return try inspect(parsed: consume message, sender: envelopeSender, recipients: envelopeRecipients)
     }
 
     /// Inspects a message already parsed (with ``mimeLimits``), which it takes over (see
     /// ``SMIMEUnwrapper/unwrap(_:)``).
-    public func inspect(parsed message: consuming MIMEPart, sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil) -> Inspection {
+    public func inspect(
+        parsed message: consuming MIMEPart, sender envelopeSender: String? = nil, recipients envelopeRecipients: [String]? = nil
+    ) throws(IdentityUnavailableError) -> Inspection {
         let headerRecipients = ["To", "Cc"].flatMap { message.header.all($0) }.flatMap { AddressList.parse($0.value) }.map(\.address)
         let recipients = envelopeRecipients ?? headerRecipients
         let sender = envelopeSender ?? message.header.first("From").flatMap { AddressList.parse($0.value).first?.address }
         let unwrapper = SMIMEUnwrapper(
-            identities: keyring.decryptionIdentities(forRecipients: recipients), trust: keyring.trust,
+            decryptionCandidates: keyring.decryptionCandidates(forRecipients: recipients), trust: keyring.trust,
             evaluationTime: evaluationTime, limits: mimeLimits, maximumCMSBytes: configuration.limits.maxCMSBytes)
-        let unwrapped = unwrapper.unwrap(consume message)
+        let unwrapped = try unwrapper.unwrap(consume message)
         let assessment = SignatureVerdict.assess(unwrapped)
         let direction = MailDirection.classify(sender: sender, recipients: recipients, configuration: configuration)
         let subject = ProtectedHeaders.effectiveValue("Subject", of: unwrapped)

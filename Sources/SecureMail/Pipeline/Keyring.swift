@@ -3,27 +3,52 @@ import Foundation
 /// The keys and trust a gateway works with, loaded from the configuration and from files
 /// named on the command line.
 public struct Keyring: Sendable {
+    /// When ``load(_:identities:extraKeyFiles:extraPassphrase:extraAnchorFiles:)`` reads the
+    /// mailboxes' identities.
+    public enum Loading: Sendable {
+        /// All at once, so that a missing or broken key stops a long-running gateway at its start.
+        case atStart
+        /// Each when a message first needs it: a process that handles one message reads one
+        /// mailbox's key. A key that cannot be read then fails that message as a temporary error
+        /// (``IdentityUnavailableError``), and the MTA keeps it.
+        case onFirstUse
+    }
+
     /// Every mailbox identity, keyed by lowercased mailbox address, in configuration order.
-    public var mailboxIdentities: [String: [Identity]]
+    private var mailboxIdentities: [String: [DeferredIdentity]]
     /// Further identities for decryption (`inspect --key`).
-    public var extraIdentities: [Identity]
+    private var extraIdentities: [DeferredIdentity]
     public var trust: TrustStore
 
     public init(mailboxIdentities: [String: [Identity]], extraIdentities: [Identity], trust: TrustStore) {
-        self.mailboxIdentities = mailboxIdentities
-        self.extraIdentities = extraIdentities
+        self.init(
+            deferredIdentities: mailboxIdentities.mapValues { $0.map(DeferredIdentity.init) }, extraIdentities: extraIdentities,
+            trust: trust)
+    }
+
+    private init(deferredIdentities: [String: [DeferredIdentity]], extraIdentities: [Identity], trust: TrustStore) {
+        self.mailboxIdentities = deferredIdentities
+        self.extraIdentities = extraIdentities.map(DeferredIdentity.init)
         self.trust = trust
     }
 
-    /// Loads the mailbox identities and trust anchors of a configuration, plus extra key files
-    /// and anchors. Errors name the file and what to do.
+    /// Loads the mailbox identities (now or when first needed) and trust anchors of a
+    /// configuration, plus extra key files and anchors. Errors name the file and what to do.
     public static func load(
-        _ configuration: GatewayConfiguration, extraKeyFiles: [String] = [], extraPassphrase: String? = nil,
-        extraAnchorFiles: [String] = []
+        _ configuration: GatewayConfiguration, identities loading: Loading = .atStart, extraKeyFiles: [String] = [],
+        extraPassphrase: String? = nil, extraAnchorFiles: [String] = []
     ) throws -> Keyring {
-        var mailboxIdentities: [String: [Identity]] = [:]
+        var mailboxIdentities: [String: [DeferredIdentity]] = [:]
         for mailbox in configuration.mailboxes {
-            mailboxIdentities[mailbox.address.lowercased()] = try mailbox.identities.map(loadIdentity)
+            mailboxIdentities[mailbox.address.lowercased()] = try mailbox.identities.map { files in
+                switch loading {
+                case .atStart: DeferredIdentity(try loadIdentity(files))
+                case .onFirstUse:
+                    DeferredIdentity(source: "of \(mailbox.address) (\(files.pkcs12 ?? [files.certificate, files.key].compactMap { $0 }.joined(separator: ", ")))") {
+                        try loadIdentity(files)
+                    }
+                }
+            }
         }
         let extra = try extraKeyFiles.map { try Identity.load(keyFile: $0, passphrase: extraPassphrase) }
         let anchors = try (configuration.trust.anchors + extraAnchorFiles).flatMap(certificates)
@@ -32,23 +57,33 @@ public struct Keyring: Sendable {
             try CertificateRevocationList(readable(path, what: "CRL"))
         }
         return Keyring(
-            mailboxIdentities: mailboxIdentities, extraIdentities: extra,
+            deferredIdentities: mailboxIdentities, extraIdentities: extra,
             trust: TrustStore(anchors: anchors, intermediates: intermediates, revocationLists: crls))
     }
 
-    /// Identities for decrypting mail to the given recipients: the addressed mailboxes first,
-    /// then the other mailboxes and the extra identities (a customer may write to one mailbox
-    /// with the other's certificate).
-    public func decryptionIdentities(forRecipients recipients: [String]) -> [Identity] {
+    /// Identities for decrypting mail to the given recipients, in the order to try them: the
+    /// addressed mailboxes first, then the other mailboxes and the extra identities (a customer
+    /// may write to one mailbox with the other's certificate).
+    public func decryptionCandidates(forRecipients recipients: [String]) -> [DeferredIdentity] {
         let addressed = recipients.compactMap { mailboxIdentities[$0.lowercased()] }.flatMap { $0 }
         let others = mailboxIdentities.keys.sorted().filter { !recipients.map { $0.lowercased() }.contains($0) }
             .flatMap { mailboxIdentities[$0] ?? [] }
         return addressed + others + extraIdentities
     }
 
+    /// A mailbox's identities in configuration order, loaded now if they have not been; none for
+    /// an address that is not a mailbox.
+    public func identities(ofMailbox mailbox: String) throws(IdentityUnavailableError) -> [Identity] {
+        var identities: [Identity] = []
+        for deferred in mailboxIdentities[mailbox.lowercased()] ?? [] {
+            identities.append(try deferred.identity())
+        }
+        return identities
+    }
+
     /// The identity a mailbox signs with (its first).
-    public func signingIdentity(for mailbox: String) -> Identity? {
-        mailboxIdentities[mailbox.lowercased()]?.first
+    public func signingIdentity(for mailbox: String) throws(IdentityUnavailableError) -> Identity? {
+        try mailboxIdentities[mailbox.lowercased()]?.first?.identity()
     }
 
     private static func loadIdentity(_ files: IdentityFiles) throws -> Identity {

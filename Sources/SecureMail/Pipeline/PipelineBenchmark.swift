@@ -78,7 +78,7 @@ public struct PipelineBenchmark: Sendable {
 
     /// The envelope is taken from the To and Cc fields: the mailbox among them is the one routed for.
     private func processInbound(_ bytes: [UInt8], inspector: Inspector) -> BenchmarkOutcome {
-        let inspection = inspector.inspect(bytes)
+        guard let inspection = try? inspector.inspect(bytes) else { return .failed }
         guard let route = inspection.report.route, let mailbox = configuration.mailbox(route.mailbox) else { return .failed }
         guard InboundPlanner.plan(inspection, mailbox: mailbox, route: route).action != .reject else { return .failed }
         return inspection.report.decrypted && inspection.report.verdict == .verified ? .protected : .processed
@@ -90,7 +90,8 @@ public struct PipelineBenchmark: Sendable {
         let recipients = ["To", "Cc"].flatMap { message.header.all($0) }.flatMap { AddressList.parse($0.value) }.map(\.address)
         let decision = OutboundPolicy.decide(SensitiveContentScan.scan(message).findings, rules: configuration.outbound.rules)
         let mailbox = configuration.outboundMailbox(for: sender)
-        let identities = mailbox.flatMap { keyring.mailboxIdentities[$0.address.lowercased()] } ?? []
+        guard let identities = try? mailbox.map({ mailbox throws(IdentityUnavailableError) in try keyring.identities(ofMailbox: mailbox.address) }) ?? []
+        else { return .failed }
         let planner = OutboundPlanner(
             settings: configuration.outbound, signer: identities.first, ownCertificates: identities.map(\.certificate),
             noticeSender: mailbox?.address ?? "postmaster@localhost")

@@ -10,10 +10,17 @@ public struct CMSQuarantineSealer: QuarantineSealing {
         self.identity = identity
     }
 
-    /// Loads the quarantine key pair the configuration names.
-    public static func load(_ configuration: GatewayConfiguration) throws -> CMSQuarantineSealer {
-        let identity = try Identity.load(
-            certificatePath: configuration.gateway.quarantineCertificate, keyPath: configuration.gateway.quarantineKey, passphrase: nil)
+    /// Loads the quarantine certificate the configuration names, and its key when the sealer
+    /// must also open what it sealed. `process` only seals: it reads the first certificate of
+    /// the file and not the key.
+    public static func load(_ configuration: GatewayConfiguration, opening: Bool = true) throws -> CMSQuarantineSealer {
+        let certificatePath = configuration.gateway.quarantineCertificate
+        guard opening else {
+            // parseAll throws rather than return no certificate.
+            let certificates = try Certificate.parseAll(readFile(certificatePath))
+            return CMSQuarantineSealer(certificate: certificates[0], identity: nil)
+        }
+        let identity = try Identity.load(certificatePath: certificatePath, keyPath: configuration.gateway.quarantineKey, passphrase: nil)
         return CMSQuarantineSealer(certificate: identity.certificate, identity: identity)
     }
 

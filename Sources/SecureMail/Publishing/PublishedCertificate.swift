@@ -75,13 +75,15 @@ public struct CertificateDirectory: Sendable {
     /// Each mailbox's first identity (the one it signs with and customers encrypt to), with
     /// the chain found among its identity chain and the configured intermediates and anchors.
     /// Only certificates are kept; the keys stay in the keyring.
-    public init(configuration: GatewayConfiguration, keyring: Keyring) {
+    public init(configuration: GatewayConfiguration, keyring: Keyring) throws(IdentityUnavailableError) {
         let issuers = keyring.trust.intermediates + keyring.trust.anchors
-        publications = configuration.mailboxes.compactMap { mailbox in
-            guard let identity = keyring.signingIdentity(for: mailbox.address) else { return nil }
+        var publications: [PublishedCertificate] = []
+        for mailbox in configuration.mailboxes {
+            guard let identity = try keyring.signingIdentity(for: mailbox.address) else { continue }
             let bundle = CertificateBundle(leaf: identity.certificate, candidates: identity.chain + issuers)
-            return PublishedCertificate(mailbox: mailbox.address, bundle: bundle)
+            publications.append(PublishedCertificate(mailbox: mailbox.address, bundle: bundle))
         }
+        self.publications = publications
     }
 
     /// The publication for an address, compared case-insensitively.

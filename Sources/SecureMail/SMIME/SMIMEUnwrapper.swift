@@ -30,15 +30,17 @@ public struct UnwrappedMessage: Sendable {
 }
 
 /// Removes S/MIME layers (enveloped, authEnveloped, opaque signed, multipart/signed) from a
-/// message, in any order and nesting, decrypting with the given identities and verifying
-/// every signature against the trust store at the evaluation time.
+/// message, in any order and nesting, decrypting with the first of the given identities that
+/// the message is for and verifying every signature against the trust store at the evaluation
+/// time.
 ///
 /// Only layers that enclose the whole message are removed. A signed or encrypted part below
 /// an ordinary multipart (text beside it) is not a layer: its signatures are verified and
 /// reported as partial, and encrypted parts there are not decrypted, because an attacker
 /// can wrap a captured ciphertext in content of his own (EFAIL, USENIX Security 2018).
 public struct SMIMEUnwrapper: Sendable {
-    public var identities: [Identity]
+    /// The identities to decrypt with, in order of preference (see ``CMS/decrypt(_:candidates:maximumInputSize:)``).
+    public var decryptionCandidates: [DeferredIdentity]
     public var trust: TrustStore
     public var evaluationTime: Date
     public var limits: MIMELimits
@@ -47,10 +49,10 @@ public struct SMIMEUnwrapper: Sendable {
     public var maximumCMSBytes: Int
 
     public init(
-        identities: [Identity], trust: TrustStore, evaluationTime: Date = Date(), limits: MIMELimits = .default,
+        decryptionCandidates: [DeferredIdentity], trust: TrustStore, evaluationTime: Date = Date(), limits: MIMELimits = .default,
         maximumLayers: Int = 8, maximumCMSBytes: Int = CryptoLimits.defaultMaximumInputSize
     ) {
-        self.identities = identities
+        self.decryptionCandidates = decryptionCandidates
         self.trust = trust
         self.evaluationTime = evaluationTime
         self.limits = limits
@@ -58,9 +60,21 @@ public struct SMIMEUnwrapper: Sendable {
         self.maximumCMSBytes = maximumCMSBytes
     }
 
+    /// ``init(decryptionCandidates:trust:evaluationTime:limits:maximumLayers:maximumCMSBytes:)``
+    /// with identities already loaded.
+    public init(
+        identities: [Identity], trust: TrustStore, evaluationTime: Date = Date(), limits: MIMELimits = .default,
+        maximumLayers: Int = 8, maximumCMSBytes: Int = CryptoLimits.defaultMaximumInputSize
+    ) {
+        self.init(
+            decryptionCandidates: identities.map(DeferredIdentity.init), trust: trust, evaluationTime: evaluationTime, limits: limits,
+            maximumLayers: maximumLayers, maximumCMSBytes: maximumCMSBytes)
+    }
+
     /// Unwraps `message`, which it takes over: the body of an encrypted layer is released as
-    /// soon as it is decoded, before decryption.
-    public func unwrap(_ message: consuming MIMEPart) -> UnwrappedMessage {
+    /// soon as it is decoded, before decryption. Throws only when a key the message may need
+    /// cannot be loaded: then there is nothing to judge the message by yet.
+    public func unwrap(_ message: consuming MIMEPart) throws(IdentityUnavailableError) -> UnwrappedMessage {
         var result = UnwrappedMessage(
             originalHeader: message.header, layers: [], content: MIMEPart(header: MIMEHeader(), body: .single([])),
             decryptionFailure: nil, malformation: nil, partialSignatures: [], embeddedEncryptedParts: 0)
@@ -70,7 +84,7 @@ public struct SMIMEUnwrapper: Sendable {
                 result.malformation = "more than \(maximumLayers) S/MIME layers"
                 break
             }
-            switch peel(&current, kind: kind) {
+            switch try peel(&current, kind: kind) {
             case .layer(let layer, let inner):
                 result.layers.append(layer)
                 current = inner
@@ -97,16 +111,16 @@ public struct SMIMEUnwrapper: Sendable {
         case malformed(String)
     }
 
-    private func peel(_ entity: inout MIMEPart, kind: SMIMEEntityKind) -> Peeled {
+    private func peel(_ entity: inout MIMEPart, kind: SMIMEEntityKind) throws(IdentityUnavailableError) -> Peeled {
         switch kind {
         case .pkcs7Mime:
-            return peelPKCS7Mime(&entity)
+            return try peelPKCS7Mime(&entity)
         case .multipartSigned:
             return peelMultipartSigned(entity)
         }
     }
 
-    private func peelPKCS7Mime(_ entity: inout MIMEPart) -> Peeled {
+    private func peelPKCS7Mime(_ entity: inout MIMEPart) throws(IdentityUnavailableError) -> Peeled {
         // The body of an encrypted layer is released before decryption anyway: it is decoded in
         // its own storage. Other layers keep theirs, which a failure reports.
         let der: [UInt8]
@@ -120,7 +134,9 @@ public struct SMIMEUnwrapper: Sendable {
             entity.body = .single([])
             var decryption: CMSDecryption
             do {
-                decryption = try CMS.decrypt(consume der, identities: identities, maximumInputSize: maximumCMSBytes)
+                decryption = try CMS.decrypt(consume der, candidates: decryptionCandidates, maximumInputSize: maximumCMSBytes)
+            } catch let error as IdentityUnavailableError {
+                throw error
             } catch let error as CryptoError where error.kind == .malformedInput {
                 return .malformed(error.description)
             } catch {

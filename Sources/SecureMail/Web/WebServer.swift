@@ -70,7 +70,7 @@ extension WebServer {
     public static func makeSite(
         configuration: GatewayConfiguration, keyring: Keyring, metrics: GatewayMetrics, logger: Logger
     ) throws -> (site: CertificateSite, expiryWatch: CertificateExpiryWatch) {
-        let directory = CertificateDirectory(configuration: configuration, keyring: keyring)
+        let directory = try CertificateDirectory(configuration: configuration, keyring: keyring)
         let watch = CertificateExpiryWatch(publications: directory.publications, metrics: metrics, logger: logger)
         return (try CertificateSite(directory: directory, metrics: metrics, expiryWatch: watch), watch)
     }

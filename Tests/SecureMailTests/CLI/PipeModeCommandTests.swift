@@ -71,6 +71,44 @@ struct RelayScenario {
         #expect(scenario.sendmailTranscript.isEmpty)
     }
 
+    /// `process` reads the key of the mailbox a message is for. A broken key of another mailbox
+    /// does not hold up that mail; mail that needs the broken key waits with the MTA (75), and
+    /// is neither quarantined nor delivered as undecryptable. `check-config` names the key.
+    @Test func aBrokenKeyHoldsUpOnlyTheMailThatNeedsIt() throws {
+        let scenario = try RelayScenario()
+        let configuration = try String(contentsOfFile: scenario.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "certs/sikkermail-arbejdsskade.key.pem", with: "certs/missing-DEMO.key.pem")
+        try Data(configuration.utf8).write(to: URL(fileURLWithPath: scenario.configPath))
+
+        let unaffected = try scenario.relay(
+            ["process", "--sender", "kunde@example.dk", "--recipient", "sikkermail@gjensidige.dk"],
+            input: try Repository.file("Examples/demo-inbound.eml"))
+        #expect(unaffected.status == 0, "\(unaffected.standardError)")
+        #expect(scenario.sendmailTranscript.contains("-- soeren.kjaergaard@gjensidige.dk"))
+
+        let waiting = [
+            try PipelineFixtures.customerMessage(
+                subject: "Arbejdsskade", to: "sikkermail-arbejdsskade@gjensidige.dk", recipientCertificate: "sikkermail-arbejdsskade"),
+            // Addressed to the working mailbox but encrypted to the other one's certificate.
+            try PipelineFixtures.customerMessage(subject: "Skade", recipientCertificate: "sikkermail-arbejdsskade"),
+        ]
+        for (message, recipient) in zip(waiting, ["sikkermail-arbejdsskade@gjensidige.dk", "sikkermail@gjensidige.dk"]) {
+            let run = try scenario.relay(["process", "--sender", "kunde@example.dk", "--recipient", recipient], input: message)
+            #expect(run.status == 75, "\(run.standardError)")
+            #expect(run.standardError.contains("missing-DEMO.key.pem"), "\(run.standardError)")
+        }
+        let quarantined = try scenario.relay(["quarantine", "list", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(quarantined.standardOutput)) as? [Any])?.isEmpty == true)
+        let audit = try scenario.relay(["audit", "list", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(audit.standardOutput)) as? [Any])?.count == 1, "only the delivered message")
+
+        let inspected = try scenario.relay(["inspect", "-", "--json"], input: waiting[0])
+        #expect(inspected.status == 78, "\(inspected.standardError)")
+        let checked = try scenario.relay(["check-config"])
+        #expect(checked.status != 0)
+        #expect(checked.standardError.contains("missing-DEMO.key.pem"), "\(checked.standardError)")
+    }
+
     @Test func outboundMailHeldForWantOfACertificateCanBeImportedForAndReleased() throws {
         let scenario = try RelayScenario()
         let message = OutboundEndToEndTests.staffMail(to: ["kunde@example.dk"], body: OutboundEndToEndTests.cprMail)

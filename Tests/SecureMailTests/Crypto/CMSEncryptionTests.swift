@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SecureMail
 
@@ -178,6 +179,34 @@ struct RecipientCase: Sendable, CustomStringConvertible {
                 _ = try? CMS.decrypt(damaged, identities: [recipient])
             }
         }
+    }
+
+    /// Candidates are loaded in order until one is a recipient: the addressed mailbox's key opens
+    /// the message without the others being read, and a key that cannot be read before a
+    /// recipient is found is a configuration error, not an undecryptable message.
+    @Test func decryptionLoadsCandidatesOnlyUntilOneIsARecipient() throws {
+        let addressed = try CryptoFixtures.identity("sikkermail")
+        let other = try CryptoFixtures.identity("sikkermail-arbejdsskade")
+        let der = try CMS.encrypt(content, recipients: [CMSRecipient(certificate: addressed.certificate)])
+        let loads = Mutex(0)
+        let broken = DeferredIdentity(source: "of broken@gjensidige.dk (missing.key.pem)") {
+            loads.withLock { $0 += 1 }
+            throw ConfigurationError(source: "missing.key.pem", key: "", problem: "cannot read the key")
+        }
+
+        let opened = try CMS.decrypt(der, candidates: [DeferredIdentity(addressed), broken])
+        #expect(opened.content == content)
+        #expect(loads.withLock { $0 } == 0, "a candidate after the recipient is not loaded")
+
+        let unavailable = #expect(throws: IdentityUnavailableError.self) {
+            try CMS.decrypt(der, candidates: [DeferredIdentity(other), broken, DeferredIdentity(addressed)])
+        }
+        #expect(unavailable?.description.contains("missing.key.pem") == true)
+        #expect(throws: IdentityUnavailableError.self) { try CMS.decrypt(der, candidates: [broken, DeferredIdentity(addressed)]) }
+        #expect(loads.withLock { $0 } == 1, "a failed load is kept, not repeated for every message")
+
+        let notOurs = #expect(throws: CryptoError.self) { try CMS.decrypt(der, candidates: [DeferredIdentity(other)]) }
+        #expect(notOurs?.kind == .noMatchingRecipient)
     }
 
     @Test func signedDataIsNotDecryptable() throws {

@@ -75,7 +75,7 @@ struct HostileCorpus: Sendable {
         let inspector = try PipelineFixtures.inspector()
         let clock = ContinuousClock()
         let started = clock.now
-        let inspection = inspector.inspect(bytes, sender: "kunde@example.dk", recipients: [Self.mailbox])
+        let inspection = try inspector.inspect(bytes, sender: "kunde@example.dk", recipients: [Self.mailbox])
         var mailbox = try #require(try PipelineFixtures.configuration.mailbox(Self.mailbox))
         mailbox.unverified = .deliverMarked
         let route = inspection.report.route ?? SubjectRouter(table: inspector.configuration.routingTable).route(subject: nil, mailbox: Self.mailbox)

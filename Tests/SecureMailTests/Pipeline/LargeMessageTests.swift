@@ -112,7 +112,7 @@ import Testing
 
             let unwrapper = SMIMEUnwrapper(
                 identities: [try CryptoFixtures.identity("demo-customer")], trust: try CryptoFixtures.demoTrust())
-            let unwrapped = unwrapper.unwrap(try MIMEParser.parse(try delivery.message.collected()))
+            let unwrapped = try unwrapper.unwrap(try MIMEParser.parse(try delivery.message.collected()))
             #expect(unwrapped.decryptionFailure == nil && unwrapped.malformation == nil)
             #expect(unwrapped.layers.map(\.kind) == [.enveloped, .signed])
             #expect(unwrapped.layers.last?.signers.map(\.status) == [.valid])
@@ -177,7 +177,7 @@ import Testing
         let encrypted = try SMIMEWriter.encrypt(
             SMIMEWriter.signDetached(content, signer: customer), recipients: [CMSRecipient(certificate: mailbox.certificate)],
             cipher: .aes256GCM)
-        let unwrapped = SMIMEUnwrapper(identities: [mailbox], trust: trust).unwrap(try MIMEParser.parse(encrypted.serialize()))
+        let unwrapped = try SMIMEUnwrapper(identities: [mailbox], trust: trust).unwrap(try MIMEParser.parse(encrypted.serialize()))
         #expect(unwrapped.layers.map(\.kind) == [.authEnveloped, .signed])
         #expect(unwrapped.layers.last?.signers.map(\.status) == [.valid])
         #expect(unwrapped.content.decodedBody() == Canonicalization.crlf(body))

@@ -12,7 +12,7 @@ enum PublishingFixtures {
 
     static func directory() throws -> CertificateDirectory {
         let configuration = try configuration()
-        return CertificateDirectory(configuration: configuration, keyring: try Keyring.load(configuration))
+        return try CertificateDirectory(configuration: configuration, keyring: try Keyring.load(configuration))
     }
 
     static func publication(_ mailbox: String = "sikkermail@gjensidige.dk") throws -> PublishedCertificate {

@@ -46,7 +46,7 @@ enum SMIMEFixtures {
         #expect(parsed.serialize() == bytes, "parse/write identity")
         let unwrapper = SMIMEUnwrapper(
             identities: try identities ?? [mailbox, mailboxEC], trust: try trust ?? CryptoFixtures.demoTrust(), evaluationTime: time)
-        let unwrapped = unwrapper.unwrap(parsed)
+        let unwrapped = try unwrapper.unwrap(parsed)
         for layer in [unwrapped.content] + unwrapped.content.allParts() {
             #expect(try MIMEParser.parse(layer.serialize()).serialize() == layer.serialize(), "parse/write identity of an inner layer")
         }

@@ -1,0 +1,55 @@
+import Synchronization
+
+/// An identity that is read from its files the first time something needs it, and then kept
+/// (its error too). A process that handles one message, as Postfix's pipe runs `process`, reads
+/// the key of the mailbox that message is for, not the keys of every mailbox: each costs about
+/// a millisecond, because OpenSSL 3.0 decodes keys through its provider framework.
+public final class DeferredIdentity: Sendable {
+    /// What the identity is, for errors: the files it is read from.
+    public let source: String
+    private let load: @Sendable () throws -> Identity
+    private let loaded: Mutex<Result<Identity, IdentityUnavailableError>?>
+
+    /// An identity already loaded.
+    public init(_ identity: Identity) {
+        source = identity.certificate.description
+        load = { identity }
+        loaded = Mutex(.success(identity))
+    }
+
+    /// An identity that `load` reads when first asked for. `source` names it in errors.
+    public init(source: String, load: @escaping @Sendable () throws -> Identity) {
+        self.source = source
+        self.load = load
+        loaded = Mutex(nil)
+    }
+
+    /// The identity, read now if it has not been yet. Concurrent callers wait for one read.
+    public func identity() throws(IdentityUnavailableError) -> Identity {
+        try loaded.withLock { state throws(IdentityUnavailableError) -> Identity in
+            if let state { return try state.get() }
+            let result: Result<Identity, IdentityUnavailableError>
+            do {
+                result = .success(try load())
+            } catch {
+                result = .failure(IdentityUnavailableError(source: source, reason: "\(error)"))
+            }
+            state = result
+            return try result.get()
+        }
+    }
+}
+
+/// A key that the configuration names could not be loaded when a message needed it. The fault
+/// is the configuration's, not the message's: the message must wait (the MTA keeps it and
+/// retries) until the key is fixed, and is neither judged undecryptable nor quarantined.
+public struct IdentityUnavailableError: Error, CustomStringConvertible, Sendable {
+    /// The files of the identity.
+    public var source: String
+    /// Why it could not be loaded, with what to do.
+    public var reason: String
+
+    public var description: String {
+        "the key \(source) cannot be loaded: \(reason); the message waits until it can (`securemail-relay check-config` checks every key)"
+    }
+}
