@@ -43,10 +43,7 @@ public struct Keyring: Sendable {
             mailboxIdentities[mailbox.address.lowercased()] = try mailbox.identities.map { files in
                 switch loading {
                 case .atStart: DeferredIdentity(try loadIdentity(files))
-                case .onFirstUse:
-                    DeferredIdentity(source: "of \(mailbox.address) (\(files.pkcs12 ?? [files.certificate, files.key].compactMap { $0 }.joined(separator: ", ")))") {
-                        try loadIdentity(files)
-                    }
+                case .onFirstUse: DeferredIdentity(source: "of \(mailbox.address) (\(files.paths))") { try loadIdentity(files) }
                 }
             }
         }
@@ -115,5 +112,12 @@ public struct Keyring: Sendable {
             throw ConfigurationError(
                 source: path, key: "", problem: "cannot read the \(what) (\(error.systemMessage)); check the path and its permissions")
         }
+    }
+}
+
+extension IdentityFiles {
+    /// The files, for messages: the PKCS#12 file, or the certificate and key files.
+    fileprivate var paths: String {
+        pkcs12 ?? [certificate, key].compactMap { $0 }.joined(separator: ", ")
     }
 }
