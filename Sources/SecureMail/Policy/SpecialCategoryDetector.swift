@@ -39,9 +39,11 @@ struct SpecialCategoryDetector: Sendable {
     }
 }
 
-private enum Mode: UInt8, Sendable { case exact, prefix, suffix, contains }
+/// How the last word of a lexicon entry matches a word of the text.
+enum Mode: UInt8, Sendable { case exact, prefix, suffix, contains }
 
-private enum Role: UInt8, Sendable { case term, unionName, membership, anchor, suppressor }
+/// What a lexicon entry's match does in a sentence.
+enum Role: UInt8, Sendable { case term, unionName, membership, anchor, suppressor }
 
 /// One lexicon entry, as plain values (no references: reading it costs no reference counting).
 private struct PatternRecord: Sendable {
@@ -170,6 +172,48 @@ private struct Vocabulary {
     }
 }
 
+/// One entry of ``SpecialCategoryLexicon``, read.
+struct LexiconEntry {
+    var words: [[UInt8]]
+    var mode: Mode
+    var lowercaseOnly: Bool
+    var role: Role
+    var kind: FindingKind
+    var unlessNext: [[UInt8]]
+
+    /// Reads an entry of ``SpecialCategoryLexicon`` (its syntax is described there), nil for
+    /// an empty one. Every mark is ASCII, so the entry is read as UTF-8 bytes: every process
+    /// that scans compiles the whole lexicon, and reading it by characters cost as much as
+    /// the rest of the compilation.
+    init?(_ entry: String, role: Role, kind: FindingKind) {
+        var text = Array(entry.utf8)[...]
+        unlessNext = []
+        if let bar = text.firstIndex(of: UInt8(ascii: "|")) {
+            unlessNext = text[(bar + 1)...].split(separator: UInt8(ascii: ",")).map { Array($0) }
+            text = text[..<bar]
+        }
+        lowercaseOnly = text.first == UInt8(ascii: "!")
+        if lowercaseOnly { text = text.dropFirst() }
+        var phrase = text.split(separator: UInt8(ascii: " "))
+        guard var last = phrase.popLast() else { return nil }
+        let star = UInt8(ascii: "*")
+        let leadingStar = last.first == star
+        let trailingStar = last.last == star
+        while last.first == star { last = last.dropFirst() }
+        while last.last == star { last = last.dropLast() }
+        mode = switch (leadingStar, trailingStar) {
+        case (true, true): .contains
+        case (true, false): .suffix
+        case (false, true): .prefix
+        case (false, false): .exact
+        }
+        phrase.append(last)
+        words = phrase.map { Array($0) }
+        self.role = role
+        self.kind = kind
+    }
+}
+
 /// The lexicon (`SpecialCategoryLexicon`) compiled into flat tables, built once.
 ///
 /// Patterns whose first word must match whole are listed under that word's id; single-word
@@ -216,44 +260,10 @@ private struct CompiledLexicon: Sendable {
     /// Compounds with these never count as category terms ("kræftforsikring" is a product).
     static let insurance = ["forsikring", "försäkring", "insurance"]
 
-    private struct Entry {
-        var words: [[UInt8]]
-        var mode: Mode
-        var lowercaseOnly: Bool
-        var role: Role
-        var kind: FindingKind
-        var unlessNext: [[UInt8]]
-    }
-
     init() {
-        var entries: [Entry] = []
+        var entries: [LexiconEntry] = []
         func add(_ entry: String, role: Role, kind: FindingKind = .health) {
-            var text = Substring(entry)
-            var unlessNext: [[UInt8]] = []
-            if let bar = text.firstIndex(of: "|") {
-                unlessNext = text[text.index(after: bar)...].split(separator: ",").map { Array($0.utf8) }
-                text = text[..<bar]
-            }
-            var lowercaseOnly = false
-            if text.hasPrefix("!") {
-                lowercaseOnly = true
-                text = text.dropFirst()
-            }
-            var words = text.split(separator: " ")
-            guard var last = words.popLast() else { return }
-            let leadingStar = last.hasPrefix("*")
-            let trailingStar = last.hasSuffix("*")
-            while last.first == "*" { last = last.dropFirst() }
-            while last.last == "*" { last = last.dropLast() }
-            let mode: Mode = switch (leadingStar, trailingStar) {
-            case (true, true): .contains
-            case (true, false): .suffix
-            case (false, true): .prefix
-            case (false, false): .exact
-            }
-            words.append(last)
-            entries.append(Entry(words: words.map { Array($0.utf8) }, mode: mode, lowercaseOnly: lowercaseOnly,
-                                 role: role, kind: kind, unlessNext: unlessNext))
+            if let parsed = LexiconEntry(entry, role: role, kind: kind) { entries.append(parsed) }
         }
         for (kind, terms) in SpecialCategoryLexicon.terms {
             for entry in terms { add(entry, role: .term, kind: kind) }
@@ -275,10 +285,10 @@ private struct CompiledLexicon: Sendable {
         func id(_ word: [UInt8]) -> Int32 { word.withUnsafeBufferPointer { words.id(of: $0) } }
 
         // Group the entries: by first word, by head, inner; each group in lexicon order.
-        var byWord = [[Entry]](repeating: [], count: words.words.count)
+        var byWord = [[LexiconEntry]](repeating: [], count: words.words.count)
         var headWords: [[UInt8]] = []
-        var byHead: [[UInt8]: [Entry]] = [:]
-        var inner: [Entry] = []
+        var byHead: [[UInt8]: [LexiconEntry]] = [:]
+        var inner: [LexiconEntry] = []
         var anchorsAreWholeWords = true
         for entry in entries {
             if entry.words.count > 1 || entry.mode == .exact {
@@ -307,7 +317,7 @@ private struct CompiledLexicon: Sendable {
         }
         self.anchorsAreWholeWords = anchorsAreWholeWords
         bytes += flags
-        func compile(_ entry: Entry) {
+        func compile(_ entry: LexiconEntry) {
             let wordIds = ids.count
             ids += entry.words.dropLast().map(id)
             ids.append(entry.mode == .exact ? id(entry.words[entry.words.count - 1]) : -1)

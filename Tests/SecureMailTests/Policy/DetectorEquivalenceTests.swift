@@ -20,6 +20,46 @@ import Testing
         mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
     }
 
+    /// A lexicon entry read by characters, as the syntax in SpecialCategoryLexicon describes it:
+    /// the definition `LexiconEntry` reads on bytes.
+    static func referenceEntry(_ entry: String) -> (words: [String], mode: Mode, lowercaseOnly: Bool, unlessNext: [String])? {
+        var text = Substring(entry)
+        var unlessNext: [String] = []
+        if let bar = text.firstIndex(of: "|") {
+            unlessNext = text[text.index(after: bar)...].split(separator: ",").map(String.init)
+            text = text[..<bar]
+        }
+        let lowercaseOnly = text.hasPrefix("!")
+        if lowercaseOnly { text = text.dropFirst() }
+        var words = text.split(separator: " ")
+        guard var last = words.popLast() else { return nil }
+        let mode: Mode = switch (last.hasPrefix("*"), last.hasSuffix("*")) {
+        case (true, true): .contains
+        case (true, false): .suffix
+        case (false, true): .prefix
+        case (false, false): .exact
+        }
+        while last.first == "*" { last = last.dropFirst() }
+        while last.last == "*" { last = last.dropLast() }
+        return (words.map(String.init) + [String(last)], mode, lowercaseOnly, unlessNext)
+    }
+
+    /// Every entry of the lexicon, and entries with marks next to letters outside ASCII, read on
+    /// bytes as by characters.
+    @Test func lexiconEntriesReadOnBytesAsByCharacters() {
+        let entries = SpecialCategoryLexicon.terms.flatMap(\.1) + SpecialCategoryLexicon.unionNames
+            + SpecialCategoryLexicon.membershipCues + SpecialCategoryLexicon.anchors + SpecialCategoryLexicon.suppressors
+        let constructed = ["*kræft*", "!kristen", "*sjukdom", "hjerne*", "fagforening|a,ø", "ond i ryggen*", "!ørn|æble", "", "*", "!", "a  b*"]
+        for entry in entries + constructed {
+            let read = LexiconEntry(entry, role: .term, kind: .health)
+            let reference = Self.referenceEntry(entry)
+            #expect(read?.words.map { String(decoding: $0, as: UTF8.self) } == reference?.words, "\(entry)")
+            #expect(read?.mode == reference?.mode, "\(entry)")
+            #expect(read?.lowercaseOnly == reference?.lowercaseOnly, "\(entry)")
+            #expect(read?.unlessNext.map { String(decoding: $0, as: UTF8.self) } == reference?.unlessNext, "\(entry)")
+        }
+    }
+
     /// Every word and phrase of the lexicon, without its marks.
     static let lexiconWords: [String] = {
         var entries = SpecialCategoryLexicon.terms.flatMap(\.1) + SpecialCategoryLexicon.unionNames
