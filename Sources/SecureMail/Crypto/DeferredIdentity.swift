@@ -7,35 +7,45 @@ import Synchronization
 public final class DeferredIdentity: Sendable {
     /// What the identity is, for errors: the files it is read from.
     public let source: String
-    private let load: @Sendable () throws -> Identity
-    private let loaded: Mutex<Result<Identity, IdentityUnavailableError>?>
+    private let state: Mutex<State>
+
+    private enum State {
+        case pending(@Sendable () throws -> Identity)
+        case loaded(Identity)
+        case failed(IdentityUnavailableError)
+    }
 
     /// An identity already loaded.
     public init(_ identity: Identity) {
         source = identity.certificate.description
-        load = { identity }
-        loaded = Mutex(.success(identity))
+        state = Mutex(.loaded(identity))
     }
 
     /// An identity that `load` reads when first asked for. `source` names it in errors.
     public init(source: String, load: @escaping @Sendable () throws -> Identity) {
         self.source = source
-        self.load = load
-        loaded = Mutex(nil)
+        state = Mutex(.pending(load))
     }
 
     /// The identity, read now if it has not been yet. Concurrent callers wait for one read.
     public func identity() throws(IdentityUnavailableError) -> Identity {
-        try loaded.withLock { state throws(IdentityUnavailableError) -> Identity in
-            if let state { return try state.get() }
-            let result: Result<Identity, IdentityUnavailableError>
-            do {
-                result = .success(try load())
-            } catch {
-                result = .failure(IdentityUnavailableError(source: source, reason: "\(error)"))
+        try state.withLock { state throws(IdentityUnavailableError) -> Identity in
+            switch state {
+            case .loaded(let identity):
+                return identity
+            case .failed(let error):
+                throw error
+            case .pending(let load):
+                do {
+                    let identity = try load()
+                    state = .loaded(identity)
+                    return identity
+                } catch {
+                    let failure = IdentityUnavailableError(source: source, reason: "\(error)")
+                    state = .failed(failure)
+                    throw failure
+                }
             }
-            state = result
-            return try result.get()
         }
     }
 }
