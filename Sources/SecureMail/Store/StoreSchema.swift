@@ -10,7 +10,7 @@ enum StoreSchema {
     static let currentVersion = 1
 
     /// Key of the PostgreSQL advisory lock that serialises migrations ("SMStore1" in ASCII).
-    private static let migrationLockKey: Int64 = 0x534D_5374_6F72_6531
+    static let migrationLockKey: Int64 = 0x534D_5374_6F72_6531
 
     /// Statements of each version; `binary` is the engine's name for a byte string column.
     private static func steps(binary: String) -> [(version: Int, statements: [String])] {
@@ -105,6 +105,12 @@ enum StoreSchema {
     /// Brings the schema up to ``currentVersion``; does nothing when it is there already.
     /// - Throws: ``StoreError/schemaTooNew(found:supported:)`` when a newer program migrated it.
     static func migrate(_ backend: any SQLStoreBackend) async throws {
+        // Nearly every open (one per message in pipe mode) finds the schema current. A read says
+        // so without the write transaction (SQLite) or the advisory lock (PostgreSQL) that
+        // concurrent processes would queue for. Any other answer, or an error (a new database
+        // has no schema_version), takes the locked path, which reads again under the lock.
+        let current = try? await backend.withDatabase { database in try await appliedVersion(on: database) }
+        if current == Int64(currentVersion) { return }
         let engine = backend.engine
         let binary = engine == .sqlite ? "BLOB" : "BYTEA"
         try await backend.withDatabase { database in
@@ -115,8 +121,7 @@ enum StoreSchema {
                 try await database.raw("""
                     CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
                     """).run()
-                let rows = try await database.raw("SELECT MAX(version) AS version FROM schema_version").all()
-                let found = try rows.first?.decode(column: "version", as: Int64?.self) ?? 0
+                let found = try await appliedVersion(on: database)
                 guard found <= Int64(currentVersion) else {
                     throw StoreError.schemaTooNew(found: Int(clamping: found), supported: currentVersion)
                 }
@@ -131,6 +136,13 @@ enum StoreSchema {
                 }
             }
         }
+    }
+
+    /// The newest schema version applied, 0 before the first migration; throws when the
+    /// version table does not exist.
+    private static func appliedVersion(on database: any SQLDatabase) async throws -> Int64 {
+        let rows = try await database.raw("SELECT MAX(version) AS version FROM schema_version").all()
+        return try rows.first?.decode(column: "version", as: Int64?.self) ?? 0
     }
 
     /// The applied schema version (0 before the first migration), for checks and tests.

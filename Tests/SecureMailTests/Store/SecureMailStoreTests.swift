@@ -35,6 +35,31 @@ struct SecureMailStoreTests {
         }
     }
 
+    /// Pipe mode opens the store for every message: when the schema is current, opening takes
+    /// neither SQLite's write lock nor PostgreSQL's migration lock, so it does not wait for a
+    /// process that holds one.
+    @Test("a current store opens while another connection holds the migration's lock", arguments: EngineUnderTest.available)
+    func currentSchemaOpensWithoutTheMigrationLock(engine: EngineUnderTest) async throws {
+        try await ScratchDatabase.withStores(engine) { stores, database in
+            let (lock, unlock) = switch engine {
+            case .sqlite: ("BEGIN IMMEDIATE", "ROLLBACK")
+            case .postgresql:
+                ("SELECT pg_advisory_lock(\(StoreSchema.migrationLockKey))", "SELECT pg_advisory_unlock(\(StoreSchema.migrationLockKey))")
+            }
+            try await stores[0].backend.withDatabase { holder in
+                try await holder.raw("\(unsafeRaw: lock)").run()
+                let reopened = switch engine {
+                case .sqlite:
+                    try await SQLSecureMailStore.openSQLite(path: String(database.url.dropFirst("sqlite:".count)), busyTimeout: .milliseconds(500))
+                case .postgresql: try await SQLSecureMailStore.openPostgreSQL(url: database.url, operationTimeout: .seconds(2))
+                }
+                #expect(try await StoreSchema.appliedVersions(reopened.backend) == [StoreSchema.currentVersion])
+                await reopened.close()
+                try await holder.raw("\(unsafeRaw: unlock)").run()
+            }
+        }
+    }
+
     @Test("certificate lookup: validity, revocation, usage, newest wins, any case", arguments: EngineUnderTest.available)
     func certificateLookupRules(engine: EngineUnderTest) async throws {
         try await ScratchDatabase.withStores(engine) { stores, _ in
