@@ -5,26 +5,23 @@ import Synchronization
 /// the key of the mailbox that message is for, not the keys of every mailbox: each costs about
 /// a millisecond, because OpenSSL 3.0 decodes keys through its provider framework.
 public final class DeferredIdentity: Sendable {
-    /// What the identity is, for errors: the files it is read from.
-    public let source: String
     private let state: Mutex<State>
 
     private enum State {
-        case pending(@Sendable () throws -> Identity)
+        /// Not read yet: what it is, for errors (the files it is read from), and how to read it.
+        case pending(source: String, load: @Sendable () throws -> Identity)
         case loaded(Identity)
         case failed(IdentityUnavailableError)
     }
 
     /// An identity already loaded.
     public init(_ identity: Identity) {
-        source = identity.certificate.description
         state = Mutex(.loaded(identity))
     }
 
     /// An identity that `load` reads when first asked for. `source` names it in errors.
     public init(source: String, load: @escaping @Sendable () throws -> Identity) {
-        self.source = source
-        state = Mutex(.pending(load))
+        state = Mutex(.pending(source: source, load: load))
     }
 
     /// The identity, read now if it has not been yet. Concurrent callers wait for one read.
@@ -35,7 +32,7 @@ public final class DeferredIdentity: Sendable {
                 return identity
             case .failed(let error):
                 throw error
-            case .pending(let load):
+            case .pending(let source, let load):
                 do {
                     let identity = try load()
                     state = .loaded(identity)
