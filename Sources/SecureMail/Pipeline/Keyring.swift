@@ -62,9 +62,9 @@ public struct Keyring: Sendable {
     /// addressed mailboxes first, then the other mailboxes and the extra identities (a customer
     /// may write to one mailbox with the other's certificate).
     public func decryptionCandidates(forRecipients recipients: [String]) -> [DeferredIdentity] {
-        let addressed = recipients.compactMap { mailboxIdentities[$0.lowercased()] }.flatMap { $0 }
-        let others = mailboxIdentities.keys.sorted().filter { !recipients.map { $0.lowercased() }.contains($0) }
-            .flatMap { mailboxIdentities[$0] ?? [] }
+        let addresses = recipients.map { $0.lowercased() }
+        let addressed = addresses.compactMap { mailboxIdentities[$0] }.flatMap { $0 }
+        let others = mailboxIdentities.keys.sorted().filter { !addresses.contains($0) }.flatMap { mailboxIdentities[$0] ?? [] }
         return addressed + others + extraIdentities
     }
 
