@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "COpenSSL",
             cSettings: cSanitizers,
-            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+            linkerSettings: [.linkedLibrary("crypto")]
         ),
         .target(
             name: "CZlib",
