@@ -19,10 +19,16 @@ struct SecureMailRelay: AsyncParsableCommand {
         // A large message's buffers go back to the system as soon as each stage is done with them.
         LargeBuffers.mapSeparately()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = Logger(label: "securemail.relay")
+        do {
+            try OpenSSLProcess.initialize()
+        } catch {
+            logger.warning("\(error)")
+        }
         do {
             try CoreDumps.disable()
         } catch {
-            Logger(label: "securemail.relay").warning("\(error)")
+            logger.warning("\(error)")
         }
         do {
             var command = try parseAsRoot()
