@@ -37,6 +37,10 @@ struct SecureMailRelay: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let exitCode as ExitCode {
+            // The commands end with the status they chose and have printed what they had to say;
+            // Argument Parser's exit(withError:) would build the usage text first, for nothing.
+            Foundation.exit(exitCode.rawValue)
         } catch {
             exit(withError: error)
         }

@@ -5,14 +5,8 @@ import SecureMail
 /// Opens the configured store, creating the SQLite folder when needed; a store that cannot be
 /// reached is a temporary failure (exit 75).
 func openStore(_ configuration: GatewayConfiguration) async throws -> any SecureMailStore {
-    let url = configuration.gateway.databaseURL
-    if url.hasPrefix("sqlite:") {
-        let path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "/")
-        let folder = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
     do {
-        return try await StoreFactory.open(url: url)
+        return try await StoreFactory.open(url: configuration.gateway.databaseURL)
     } catch let error as StoreError {
         throw OperatorError(code: error.isTransient ? .tempFail : .config, message: "\(error)")
     }

@@ -71,6 +71,21 @@ struct RelayScenario {
         #expect(scenario.sendmailTranscript.isEmpty)
     }
 
+    /// A command's own exit status (the data error of a bad `--direction`) is the process's, with
+    /// its one line and no usage text; a command line the parser rejects gets the usage and 64.
+    @Test func commandsAndTheParserEachSetTheExitStatus() throws {
+        let scenario = try RelayScenario()
+        let badDirection = try scenario.relay(
+            ["process", "--direction", "sideways", "--sender", "kunde@example.dk", "--recipient", "sikkermail@gjensidige.dk"],
+            input: try Repository.file("Examples/demo-inbound.eml"))
+        #expect(badDirection.status == 65)
+        #expect(badDirection.standardError == "securemail-relay: --direction must be auto, inbound or outbound\n")
+        let noRecipient = try scenario.relay(["process", "--sender", "kunde@example.dk"])
+        #expect(noRecipient.status == 64)
+        #expect(noRecipient.standardError.contains("Usage: securemail-relay process"))
+        #expect(scenario.sendmailTranscript.isEmpty)
+    }
+
     /// `process` reads the key of the mailbox a message is for. A broken key of another mailbox
     /// does not hold up that mail; mail that needs the broken key waits with the MTA (75), and
     /// is neither quarantined nor delivered as undecryptable. `check-config` names the key.
