@@ -11,11 +11,12 @@ public enum OpenSSLProcess {
     /// Postfix's pipe transport starts once per message. It would also free them under any
     /// thread still inside OpenSSL when the process exits.
     ///
-    /// - Throws: ``CryptoError`` with OpenSSL's message when OpenSSL cannot be initialised.
+    /// - Throws: ``CryptoError`` with OpenSSL's message when OpenSSL cannot set up its locks and
+    ///   thread-local state (it reads no configuration here).
     public static func initialize() throws(CryptoError) {
         guard OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil) == 1 else {
             throw CryptoError.openSSL(
-                "initialise OpenSSL", remedy: "Check that libcrypto 3 is installed intact and that OPENSSL_CONF, if set, names a valid file.")
+                "initialise OpenSSL", remedy: "The process is short of memory or threads: check its limits (ulimit -v, ulimit -u) and start it again.")
         }
     }
 }
