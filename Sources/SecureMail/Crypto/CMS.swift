@@ -424,9 +424,9 @@ public enum CMS {
         let digestName = digestAlgorithm.map { objectName($0.pointee.algorithm) } ?? ""
         let signingTime = readSigningTime(signerInfo)
         let capabilities = readCapabilities(signerInfo)
-        let certificate = (embedded + trust.intermediates + trust.anchors).first {
-            CMS_SignerInfo_cert_cmp(signerInfo, $0.handle.pointer) == 0
-        }
+        // The anchors are parsed only when the message and the intermediates lack the signer.
+        let isSigner = { (candidate: Certificate) in CMS_SignerInfo_cert_cmp(signerInfo, candidate.handle.pointer) == 0 }
+        let certificate = (embedded + trust.intermediates).first(where: isSigner) ?? trust.anchors.first(where: isSigner)
         func result(valid: Bool, failure: String?, trustResult: TrustEvaluation) -> CMSSignerResult {
             let status: SignatureStatus
             switch (valid, trustResult) {

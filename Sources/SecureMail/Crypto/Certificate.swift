@@ -78,28 +78,35 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
     /// Every certificate in `bytes`: a PEM bundle (CERTIFICATE and PKCS7 blocks), a single DER
     /// certificate, or a PKCS#7 / CMS certs-only structure in DER. Throws when none is found.
     public static func parseAll(_ bytes: [UInt8]) throws -> [Certificate] {
+        try readAll(bytes, single: { parseDER($0).map(Certificate.init(handle:)) }, parsed: { $0 })
+    }
+
+    /// The items of every certificate in `bytes`, in the forms ``parseAll(_:)`` reads: `single`
+    /// makes one of a DER certificate (nil when the bytes are not one), `parsed` one of a
+    /// certificate OpenSSL took out of a PKCS#7 structure. Throws when none is found.
+    static func readAll<Item>(_ bytes: [UInt8], single: ([UInt8]) -> Item?, parsed: (Certificate) -> Item) throws -> [Item] {
         OpenSSLErrorQueue.clear()
         try checkInputSize(bytes.count, limit: CryptoLimits.defaultMaximumInputSize, what: "certificate bundle")
         let text = String(decoding: bytes.prefix(64 * 1024), as: UTF8.self)
-        var certificates: [Certificate] = []
+        var items: [Item] = []
         if text.contains("-----BEGIN ") {
-            certificates = try parsePEMBundle(bytes)
-        } else if let handle = parseDER(bytes) {
-            certificates = [Certificate(handle: handle)]
+            items = try readPEMBundle(bytes, single: single, parsed: parsed)
+        } else if let item = single(bytes) {
+            items = [item]
         } else if let cms = CMSHandle.parse(bytes) {
-            certificates = certificatesOf(cms)
+            items = certificatesOf(cms).map(parsed)
         }
-        guard !certificates.isEmpty else {
+        guard !items.isEmpty else {
             throw CryptoError.openSSL(
                 .malformedInput, "find a certificate in \(bytes.count) bytes",
                 remedy: "Supply PEM certificates, a DER certificate, or a PKCS#7 certs-only (.p7c) file.")
         }
-        return certificates
+        return items
     }
 
-    private static func parsePEMBundle(_ bytes: [UInt8]) throws -> [Certificate] {
+    private static func readPEMBundle<Item>(_ bytes: [UInt8], single: ([UInt8]) -> Item?, parsed: (Certificate) -> Item) throws -> [Item] {
         let bio = try MemoryBIO(bytes)
-        var certificates: [Certificate] = []
+        var items: [Item] = []
         while true {
             var name: UnsafeMutablePointer<CChar>?
             var header: UnsafeMutablePointer<CChar>?
@@ -115,16 +122,16 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
             let der = Array(UnsafeBufferPointer(start: data, count: length))
             switch String(cString: name) {
             case "CERTIFICATE", "X509 CERTIFICATE":
-                if let handle = parseDER(der) { certificates.append(Certificate(handle: handle)) }
+                if let item = single(der) { items.append(item) }
             case "PKCS7", "CMS":
-                if let cms = CMSHandle.parse(der) { certificates += certificatesOf(cms) }
+                if let cms = CMSHandle.parse(der) { items += certificatesOf(cms).map(parsed) }
             default:
                 continue
             }
         }
         // PEM_read_bio reports "no start line" at the end of the input: that is not an error.
         OpenSSLErrorQueue.clear()
-        return certificates
+        return items
     }
 
     static func certificatesOf(_ cms: CMSHandle) -> [Certificate] {

@@ -33,8 +33,14 @@ public enum TrustEvaluation: Hashable, Sendable {
 /// then OpenSSL would decide the same inputs the same way. Changing the anchors, intermediates or
 /// CRLs forgets every remembered path.
 public struct TrustStore: Sendable {
-    /// Certificates trusted without further proof.
-    public var anchors: [Certificate] { didSet { confirmedPaths = ConfirmedPaths() } }
+    /// Certificates trusted without further proof, each parsed by OpenSSL when a path first
+    /// reaches it.
+    public var trustAnchors: [TrustAnchor] { didSet { confirmedPaths = ConfirmedPaths() } }
+    /// The anchors as certificates: reading parses every anchor not parsed yet.
+    public var anchors: [Certificate] {
+        get { trustAnchors.compactMap { try? $0.certificate() } }
+        set { trustAnchors = newValue.map(TrustAnchor.init) }
+    }
     /// Intermediate certificates that may complete a path but are not trusted by themselves.
     public var intermediates: [Certificate] { didSet { confirmedPaths = ConfirmedPaths() } }
     /// Revocation lists; every certificate whose issuer has a CRL here is checked against it.
@@ -44,7 +50,12 @@ public struct TrustStore: Sendable {
 
     /// Creates a store.
     public init(anchors: [Certificate] = [], intermediates: [Certificate] = [], revocationLists: [CertificateRevocationList] = []) {
-        self.anchors = anchors
+        self.init(trustAnchors: anchors.map(TrustAnchor.init), intermediates: intermediates, revocationLists: revocationLists)
+    }
+
+    /// Creates a store whose anchors OpenSSL parses as paths reach them.
+    public init(trustAnchors: [TrustAnchor], intermediates: [Certificate] = [], revocationLists: [CertificateRevocationList] = []) {
+        self.trustAnchors = trustAnchors
         self.intermediates = intermediates
         self.revocationLists = revocationLists
     }
@@ -69,8 +80,8 @@ public struct TrustStore: Sendable {
     /// that is not well before `time`; nil when one cannot be read, and then nothing is remembered.
     /// Dates within a second of `time` count: OpenSSL compares whole seconds.
     private func nextValidityBoundary(after time: Date, of certificates: [Certificate]) -> Date? {
-        var edges: [Date?] = []
-        for certificate in certificates + anchors + intermediates {
+        var edges: [Date?] = trustAnchors.flatMap { [$0.notValidBefore, $0.notValidAfter] }
+        for certificate in certificates + intermediates {
             edges += [date(from: X509_get0_notBefore(certificate.handle.pointer)), date(from: X509_get0_notAfter(certificate.handle.pointer))]
         }
         for list in revocationLists {
@@ -88,10 +99,18 @@ public struct TrustStore: Sendable {
     private func evaluateWithOpenSSL(_ leaf: Certificate, untrustedChain: [Certificate], at time: Date, purpose: TrustPurpose) -> TrustEvaluation {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
+        guard let anchorLookup = X509_LOOKUP_meth_new("SecureMail trust anchors"),
+              X509_LOOKUP_meth_set_get_by_subject(anchorLookup, lookUpTrustAnchors) == 1 else {
+            return .untrusted(reason: "out of memory building the trust store")
+        }
+        defer { X509_LOOKUP_meth_free(anchorLookup) }
         guard let store = X509_STORE_new() else { return .untrusted(reason: "out of memory building the trust store") }
         defer { X509_STORE_free(store) }
-        for anchor in anchors where X509_STORE_add_cert(store, anchor.handle.pointer) != 1 {
-            OpenSSLErrorQueue.clear() // a duplicate anchor is harmless
+        let anchorList = AnchorList(trustAnchors)
+        defer { withExtendedLifetime(anchorList) {} }
+        guard let lookup = X509_STORE_add_lookup(store, anchorLookup),
+              X509_LOOKUP_set_method_data(lookup, Unmanaged.passUnretained(anchorList).toOpaque()) == 1 else {
+            return .untrusted(reason: "out of memory building the trust store")
         }
         for list in revocationLists where X509_STORE_add_crl(store, list.handle.pointer) != 1 {
             OpenSSLErrorQueue.clear()
@@ -156,6 +175,34 @@ public struct TrustStore: Sendable {
             return .untrusted(reason: reason)
         }
     }
+}
+
+/// The anchors an evaluation's store looks certificates up in (its lookup's method data).
+private final class AnchorList {
+    let anchors: [TrustAnchor]
+    init(_ anchors: [TrustAnchor]) { self.anchors = anchors }
+}
+
+/// OpenSSL asks a store's lookups for the certificates with a subject whenever the store holds
+/// none: for the issuer of each certificate on a path, and whether a certificate is itself
+/// trusted. The anchors with that subject are parsed (if they have not been) and added to the
+/// store, where OpenSSL chooses among them as among anchors added beforehand.
+private let lookUpTrustAnchors: X509_LOOKUP_get_by_subject_fn = { lookup, type, name, object in
+    var encodedName: UnsafePointer<UInt8>?
+    var encodedLength = 0
+    guard type == X509_LU_X509, let lookup, let name, let object, let data = X509_LOOKUP_get_method_data(lookup),
+          let store = X509_LOOKUP_get_store(lookup), X509_NAME_get0_der(name, &encodedName, &encodedLength) == 1 else { return 0 }
+    let encoded = UnsafeBufferPointer(start: encodedName, count: encodedLength)
+    var added = false
+    for anchor in Unmanaged<AnchorList>.fromOpaque(data).takeUnretainedValue().anchors where anchor.hasSubject(name, encoded: encoded) {
+        guard let certificate = try? anchor.certificate() else { continue }
+        added = X509_STORE_add_cert(store, certificate.handle.pointer) == 1 || added
+    }
+    guard added, let match = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), X509_LU_X509, name),
+          let certificate = X509_OBJECT_get0_X509(match), X509_OBJECT_set1_X509(object, certificate) == 1 else { return 0 }
+    // The caller takes a reference of its own to the certificate found; the store keeps one.
+    X509_free(certificate)
+    return 1
 }
 
 /// Trusted paths with the span of evaluation times over which their verdict cannot change.

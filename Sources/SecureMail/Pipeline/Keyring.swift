@@ -48,14 +48,16 @@ public struct Keyring: Sendable {
             }
         }
         let extra = try extraKeyFiles.map { try Identity.load(keyFile: $0, passphrase: extraPassphrase) }
-        let anchors = try (configuration.trust.anchors + extraAnchorFiles).flatMap(certificates)
+        let anchors = try (configuration.trust.anchors + extraAnchorFiles).flatMap { path in
+            try trustAnchors(path, parsedNow: loading == .atStart)
+        }
         let intermediates = try configuration.trust.intermediates.flatMap(certificates)
         let crls = try configuration.trust.crls.map { path in
             try CertificateRevocationList(readable(path, what: "CRL"))
         }
         return Keyring(
             deferredIdentities: mailboxIdentities, extraIdentities: extra,
-            trust: TrustStore(anchors: anchors, intermediates: intermediates, revocationLists: crls))
+            trust: TrustStore(trustAnchors: anchors, intermediates: intermediates, revocationLists: crls))
     }
 
     /// Identities for decrypting mail to the given recipients, in the order to try them: the
@@ -103,6 +105,20 @@ public struct Keyring: Sendable {
 
     private static func certificates(_ path: String) throws -> [Certificate] {
         try Certificate.parseAll(readable(path, what: "certificate file"))
+    }
+
+    /// The anchors of a file. A long-running gateway parses them all at its start, so that a
+    /// broken one stops it there; a process for one message parses those its message needs.
+    private static func trustAnchors(_ path: String, parsedNow: Bool) throws -> [TrustAnchor] {
+        do {
+            let anchors = try TrustAnchor.all(in: readable(path, what: "trust anchor file"))
+            if parsedNow { for anchor in anchors { _ = try anchor.certificate() } }
+            return anchors
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(source: path, key: "", problem: "\(error)")
+        }
     }
 
     private static func readable(_ path: String, what: String) throws -> [UInt8] {
