@@ -90,7 +90,7 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         let text = String(decoding: bytes.prefix(64 * 1024), as: UTF8.self)
         var items: [Item] = []
         if text.contains("-----BEGIN ") {
-            items = try readPEMBundle(bytes, single: single, parsed: parsed)
+            items = readPEMBundle(bytes, single: single, parsed: parsed)
         } else if let item = single(bytes) {
             items = [item]
         } else if let cms = CMSHandle.parse(bytes) {
@@ -104,33 +104,18 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
         return items
     }
 
-    private static func readPEMBundle<Item>(_ bytes: [UInt8], single: ([UInt8]) -> Item?, parsed: (Certificate) -> Item) throws -> [Item] {
-        let bio = try MemoryBIO(bytes)
+    private static func readPEMBundle<Item>(_ bytes: [UInt8], single: ([UInt8]) -> Item?, parsed: (Certificate) -> Item) -> [Item] {
         var items: [Item] = []
-        while true {
-            var name: UnsafeMutablePointer<CChar>?
-            var header: UnsafeMutablePointer<CChar>?
-            var data: UnsafeMutablePointer<UInt8>?
-            var length = 0
-            guard PEM_read_bio(bio.pointer, &name, &header, &data, &length) == 1 else { break }
-            defer {
-                securemail_free(name)
-                securemail_free(header)
-                securemail_free(data)
-            }
-            guard let name, let data, length > 0 else { continue }
-            let der = Array(UnsafeBufferPointer(start: data, count: length))
-            switch String(cString: name) {
+        for block in PEMBlocks.blocks(in: bytes) {
+            switch block.label {
             case "CERTIFICATE", "X509 CERTIFICATE":
-                if let item = single(der) { items.append(item) }
+                if let item = single(block.der) { items.append(item) }
             case "PKCS7", "CMS":
-                if let cms = CMSHandle.parse(der) { items += certificatesOf(cms).map(parsed) }
+                if let cms = CMSHandle.parse(block.der) { items += certificatesOf(cms).map(parsed) }
             default:
                 continue
             }
         }
-        // PEM_read_bio reports "no start line" at the end of the input: that is not an error.
-        OpenSSLErrorQueue.clear()
         return items
     }
 

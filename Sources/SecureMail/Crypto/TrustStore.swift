@@ -193,8 +193,9 @@ private let lookUpTrustAnchors: X509_LOOKUP_get_by_subject_fn = { lookup, type, 
     guard type == X509_LU_X509, let lookup, let name, let object, let data = X509_LOOKUP_get_method_data(lookup),
           let store = X509_LOOKUP_get_store(lookup), X509_NAME_get0_der(name, &encodedName, &encodedLength) == 1 else { return 0 }
     let encoded = UnsafeBufferPointer(start: encodedName, count: encodedLength)
+    let key = NameKey(Array(encoded))
     var added = false
-    for anchor in Unmanaged<AnchorList>.fromOpaque(data).takeUnretainedValue().anchors where anchor.hasSubject(name, encoded: encoded) {
+    for anchor in Unmanaged<AnchorList>.fromOpaque(data).takeUnretainedValue().anchors where anchor.hasSubject(name, encoded: encoded, key: key) {
         guard let certificate = try? anchor.certificate() else { continue }
         added = X509_STORE_add_cert(store, certificate.handle.pointer) == 1 || added
     }

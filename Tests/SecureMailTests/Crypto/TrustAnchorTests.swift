@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Testing
 @testable import SecureMail
@@ -93,6 +94,57 @@ import Testing
         #expect(lazy.evaluate(leaf, at: Date(), purpose: .emailSigning) == .trusted)
         #expect(lazy.trustAnchors.filter(\.isParsed).map(\.derBytes) == [anchor.derBytes])
         #expect(TrustStore(anchors: [anchor]).evaluate(leaf, at: Date(), purpose: .emailSigning) == .trusted)
+    }
+
+    /// Names that OpenSSL's `X509_NAME_cmp` finds equal have equal keys; the keys tell apart
+    /// what the canonical form keeps apart; names with BMPString values have none.
+    @Test func nameKeysFoldWhatOpenSSLFolds() throws {
+        func name(_ relativeNames: [[(type: UInt8, tag: UInt8, value: String)]]) -> [UInt8] {
+            let sets = relativeNames.map { attributes in
+                DERReader.encoding(tag: 0x31, contents: attributes.flatMap { attribute in
+                    let value = attribute.tag == 0x1E ? attribute.value.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } : Array(attribute.value.utf8)
+                    return DERReader.encoding(tag: 0x30, contents: [0x06, 0x03, 0x55, 0x04, attribute.type] + DERReader.encoding(tag: attribute.tag, contents: value))
+                })
+            }
+            return DERReader.encoding(tag: 0x30, contents: sets.flatMap { $0 })
+        }
+        let commonName: UInt8 = 0x03, organisation: UInt8 = 0x0A
+        let printable: UInt8 = 0x13, utf8: UInt8 = 0x0C, teletex: UInt8 = 0x14, bmp: UInt8 = 0x1E
+        let root = name([[(organisation, printable, "SecureMail DEMO")], [(commonName, printable, "Root CA")]])
+        let alike = [
+            name([[(organisation, utf8, "securemail demo")], [(commonName, utf8, "  ROOT   CA ")]]),
+            name([[(organisation, teletex, "SecureMail DEMO")], [(commonName, printable, "Root\tCA")]]),
+        ]
+        let different = [
+            name([[(organisation, printable, "SecureMail DEMO")], [(commonName, printable, "Root CA 2")]]),
+            name([[(commonName, printable, "Root CA")], [(organisation, printable, "SecureMail DEMO")]]),
+            name([[(organisation, printable, "SecureMail DEMO"), (commonName, printable, "Root CA")]]),
+            name([[(organisation, printable, "SecureMail DEMO")], [(0x0B, printable, "Root CA")]]),
+        ]
+        func openSSLEqual(_ first: [UInt8], _ second: [UInt8]) throws -> Bool {
+            let a = try #require(X509NameHandle(parsing: first)), b = try #require(X509NameHandle(parsing: second))
+            return X509_NAME_cmp(a.pointer, b.pointer) == 0
+        }
+        for other in alike {
+            #expect(try openSSLEqual(root, other))
+            #expect(NameKey(other) != nil && NameKey(other) == NameKey(root))
+        }
+        for other in different {
+            #expect(try !openSSLEqual(root, other))
+            #expect(NameKey(other) != NameKey(root))
+        }
+        let twoInOneSet = name([[(organisation, printable, "A"), (commonName, printable, "B")]])
+        let reversed = name([[(commonName, utf8, "b"), (organisation, utf8, "a")]])
+        #expect(try openSSLEqual(twoInOneSet, reversed))
+        #expect(NameKey(twoInOneSet) == NameKey(reversed))
+        // T61String is read as Latin-1: ø is the byte F8 there and C3 B8 in UTF-8.
+        let teletexName = name([[(commonName, teletex, "S~ren")]]).map { $0 == UInt8(ascii: "~") ? 0xF8 : $0 }
+        #expect(try openSSLEqual(teletexName, name([[(commonName, utf8, "søren")]])))
+        #expect(NameKey(teletexName) == NameKey(name([[(commonName, utf8, "søren")]])))
+        let withBMP = name([[(organisation, bmp, "SecureMail DEMO")], [(commonName, printable, "Root CA")]])
+        #expect(try openSSLEqual(root, withBMP))
+        #expect(NameKey(withBMP) == nil)
+        #expect(NameKey([0x30, 0x03, 0x31, 0x01]) == nil)
     }
 
     @Test func whatIsNotACertificateIsRefused() throws {
