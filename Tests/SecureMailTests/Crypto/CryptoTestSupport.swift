@@ -28,6 +28,14 @@ enum CryptoFixtures {
         return try Identity(certificate: certificate(name), privateKey: key, chain: [])
     }
 
+    /// The extensions section `[authority]` of a throw-away CA's own certificate, for `openssl req -extensions authority`.
+    static let authorityExtensions = """
+        [authority]
+        basicConstraints = critical, CA:TRUE
+        keyUsage = critical, keyCertSign, cRLSign
+        subjectKeyIdentifier = hash
+        """
+
     static func demoTrust() throws -> TrustStore {
         TrustStore(anchors: [try certificate("demo-ca")])
     }

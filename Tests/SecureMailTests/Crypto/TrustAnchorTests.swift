@@ -62,10 +62,7 @@ import Testing
         let folder = try CryptoFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let extensions = """
-            [authority]
-            basicConstraints = critical, CA:TRUE
-            keyUsage = critical, keyCertSign, cRLSign
-            subjectKeyIdentifier = hash
+            \(CryptoFixtures.authorityExtensions)
             [leaf]
             basicConstraints = critical, CA:FALSE
             keyUsage = critical, digitalSignature

@@ -35,10 +35,7 @@ struct TestAuthority {
             prompt = no
             [dn]
             CN = SecureMail Test Revocation CA
-            [authority]
-            basicConstraints = critical, CA:TRUE
-            keyUsage = critical, keyCertSign, cRLSign
-            subjectKeyIdentifier = hash
+            \(CryptoFixtures.authorityExtensions)
             [signer]
             basicConstraints = critical, CA:FALSE
             keyUsage = critical, digitalSignature, nonRepudiation, keyEncipherment
