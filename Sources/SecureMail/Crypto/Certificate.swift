@@ -116,6 +116,8 @@ public struct Certificate: Hashable, Sendable, CustomStringConvertible {
                 continue
             }
         }
+        // A block OpenSSL could not parse is skipped, not an error: its entries go too.
+        OpenSSLErrorQueue.clear()
         return items
     }
 

@@ -302,6 +302,19 @@ func date(from time: UnsafePointer<ASN1_TIME>?) -> Date? {
     return Date(timeIntervalSince1970: TimeInterval(timegm(&components)))
 }
 
+/// Converts the DER of a UTCTime or GeneralizedTime to a Date.
+func date(fromDER encoding: [UInt8]) -> Date? {
+    encoding.withUnsafeBufferPointer { buffer in
+        var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+        guard let time = d2i_ASN1_TIME(nil, &cursor, buffer.count) else {
+            OpenSSLErrorQueue.clear()
+            return nil
+        }
+        defer { ASN1_TIME_free(time) }
+        return date(from: time)
+    }
+}
+
 /// Bytes of an ASN1_STRING (also IA5String, OCTET STRING, INTEGER ...).
 func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
     guard let string, let data = ASN1_STRING_get0_data(string) else { return [] }

@@ -21,7 +21,8 @@ enum PEMBlocks {
     private static let dashes = Array("-----".utf8)
 
     static func blocks(in bytes: [UInt8]) -> [Block] {
-        bytes.withUnsafeBufferPointer { text in
+        let (begin, end, dashes) = (begin, end, dashes)
+        return bytes.withUnsafeBufferPointer { text in
             var blocks: [Block] = []
             var label: UnsafeBufferPointer<UInt8>.SubSequence?
             var body: [UInt8] = []
@@ -30,30 +31,24 @@ enum PEMBlocks {
                 let lineEnd = endOfLine(in: text, from: lineStart)
                 let line = trimmed(text[lineStart..<lineEnd])
                 lineStart = lineEnd + 1
-                if let open = label, line.starts(with: end) {
+                let marker = line.first == UInt8(ascii: "-")
+                if marker, let open = label, line.starts(with: end) {
                     let closing = line.dropFirst(end.count)
                     if closing.count == open.count + dashes.count, closing.starts(with: open), closing.dropFirst(open.count).elementsEqual(dashes),
                        let der = Data(base64Encoded: Data(body)) {
                         blocks.append(Block(label: String(decoding: open, as: UTF8.self), der: [UInt8](der)))
                     }
                     label = nil
-                } else if let opened = beginLabel(of: line) {
-                    label = opened
+                } else if marker, line.count >= begin.count + dashes.count, line.starts(with: begin), line.suffix(dashes.count).elementsEqual(dashes) {
+                    label = line.dropFirst(begin.count).dropLast(dashes.count)
                     body.removeAll(keepingCapacity: true)
-                } else if label != nil, !line.contains(UInt8(ascii: ":")) {
-                    body.append(contentsOf: line)
+                } else if label != nil, !body.isEmpty || !line.contains(UInt8(ascii: ":")) {
+                    // Headers (`Proc-Type: ...`) come before the first line of base64.
+                    body.append(contentsOf: UnsafeBufferPointer(rebasing: line))
                 }
             }
             return blocks
         }
-    }
-
-    /// The label of a `-----BEGIN LABEL-----` line; nil for any other line.
-    private static func beginLabel(of line: UnsafeBufferPointer<UInt8>.SubSequence) -> UnsafeBufferPointer<UInt8>.SubSequence? {
-        guard line.count >= begin.count + dashes.count, line.starts(with: begin), line.suffix(dashes.count).elementsEqual(dashes) else {
-            return nil
-        }
-        return line.dropFirst(begin.count).dropLast(dashes.count)
     }
 
     /// Where the line starting at `start` ends: its LF, or the end of the text.

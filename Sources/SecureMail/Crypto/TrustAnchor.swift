@@ -19,16 +19,12 @@ public final class TrustAnchor: Sendable {
     /// End of the validity period.
     public let notValidAfter: Date
 
-    private let subjectDER: [UInt8]
-    /// What of the subject survives OpenSSL's canonical form, for ruling names out cheaply.
-    private let subjectKey: NameKey?
+    let subject: LookupName
     private let state: Mutex<State>
 
     private struct State {
         var certificate: Certificate?
         var failure: (any Error)?
-        /// The subject as OpenSSL compares names (its canonical form), read on first comparison.
-        var subjectName: X509NameHandle?
     }
 
     /// An anchor already parsed.
@@ -36,8 +32,7 @@ public final class TrustAnchor: Sendable {
         derBytes = certificate.derBytes
         notValidBefore = certificate.notValidBefore
         notValidAfter = certificate.notValidAfter
-        subjectDER = []
-        subjectKey = nil
+        subject = LookupName(der: Self.encoding(of: X509_get_subject_name(certificate.handle.pointer)))
         state = Mutex(State(certificate: certificate))
     }
 
@@ -50,8 +45,9 @@ public final class TrustAnchor: Sendable {
             throw CryptoError.openSSL(.malformedInput, "read a DER certificate's validity and subject", remedy: "Supply an X.509 certificate in DER form.")
         }
         derBytes = der
-        (notValidBefore, notValidAfter, subjectDER) = fields
-        subjectKey = NameKey(subjectDER)
+        notValidBefore = fields.notBefore
+        notValidAfter = fields.notAfter
+        subject = LookupName(der: fields.subject)
         state = Mutex(State())
     }
 
@@ -79,28 +75,12 @@ public final class TrustAnchor: Sendable {
         }
     }
 
-    /// Whether the anchor's subject is `name` as OpenSSL compares names (`X509_NAME_cmp`).
-    /// `encoded`, the DER of `name`, and `key`, its ``NameKey``, answer without parsing the
-    /// subject when the encodings are the same or the keys differ.
-    func hasSubject(_ name: OpaquePointer, encoded: UnsafeBufferPointer<UInt8>, key: NameKey?) -> Bool {
-        state.withLock { state in
-            if let certificate = state.certificate {
-                return X509_NAME_cmp(X509_get_subject_name(certificate.handle.pointer), name) == 0
-            }
-            if subjectDER.elementsEqual(encoded) { return true }
-            if let key, let subjectKey, key != subjectKey { return false }
-            if state.subjectName == nil { state.subjectName = X509NameHandle(parsing: subjectDER) }
-            guard let subject = state.subjectName else { return false }
-            return X509_NAME_cmp(subject.pointer, name) == 0
-        }
-    }
-
     /// Whether OpenSSL has parsed the certificate (for tests).
     var isParsed: Bool { state.withLock { $0.certificate != nil } }
 
     /// notBefore, notAfter and the subject's DER, from Certificate ::= SEQUENCE { tbsCertificate
     /// SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, validity, subject, ... } ... }.
-    private static func validityAndSubject(of der: [UInt8]) -> (Date, Date, [UInt8])? {
+    private static func validityAndSubject(of der: [UInt8]) -> (notBefore: Date, notAfter: Date, subject: [UInt8])? {
         let reader = DERReader(bytes: der)
         guard let certificate = reader.element(at: 0), certificate.tag == 0x30, certificate.end == der.count,
               let tbs = reader.children(of: certificate).first, tbs.tag == 0x30 else { return nil }
@@ -108,18 +88,50 @@ public final class TrustAnchor: Sendable {
         if fields.first?.tag == 0xA0 { fields.removeFirst() }
         guard fields.count >= 5, fields[0].tag == 0x02, fields[3].tag == 0x30, fields[4].tag == 0x30 else { return nil }
         let times = reader.children(of: fields[3])
-        guard times.count == 2, let notBefore = time(reader.encoding(of: times[0])), let notAfter = time(reader.encoding(of: times[1])) else {
+        guard times.count == 2, let notBefore = date(fromDER: reader.encoding(of: times[0])),
+              let notAfter = date(fromDER: reader.encoding(of: times[1])) else {
             return nil
         }
         return (notBefore, notAfter, reader.encoding(of: fields[4]))
     }
 
-    private static func time(_ encoding: [UInt8]) -> Date? {
-        encoding.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            guard let time = d2i_ASN1_TIME(nil, &cursor, buffer.count) else { return nil }
-            defer { ASN1_TIME_free(time) }
-            return date(from: time)
+    private static func encoding(of name: OpaquePointer?) -> [UInt8] {
+        var der: UnsafePointer<UInt8>?
+        var length = 0
+        guard let name, X509_NAME_get0_der(name, &der, &length) == 1, let der else { return [] }
+        return Array(UnsafeBufferPointer(start: der, count: length))
+    }
+}
+
+/// The name a trust anchor (its subject) or a CRL (its issuer) is looked up by, compared as
+/// OpenSSL compares names (`X509_NAME_cmp`, on their canonical form).
+final class LookupName: Sendable {
+    /// The DER of the name.
+    let der: [UInt8]
+    private let key: NameKey?
+    /// The name as OpenSSL parses it, when a comparison first needs it.
+    private let parsed = Mutex<X509NameHandle?>(nil)
+
+    init(der: [UInt8]) {
+        self.der = der
+        key = NameKey(der)
+    }
+
+    /// Whether this is `name`. `encoded`, the DER of `name`, and `key`, its ``NameKey``, answer
+    /// without OpenSSL's parse of this name when the encodings are the same or the keys differ.
+    func matches(_ name: OpaquePointer, encoded: UnsafeBufferPointer<UInt8>, key: NameKey?) -> Bool {
+        if der.elementsEqual(encoded) { return true }
+        if let key, let own = self.key, key != own { return false }
+        return withParsedName { $0.map { X509_NAME_cmp($0.pointer, name) == 0 } ?? false }
+    }
+
+    /// The name in RFC 2253 form.
+    var text: String { withParsedName { $0.map { rfc2253($0.pointer) } ?? "" } }
+
+    private func withParsedName<Result: Sendable>(_ body: (X509NameHandle?) -> Result) -> Result {
+        parsed.withLock { parsed in
+            if parsed == nil { parsed = X509NameHandle(parsing: der) }
+            return body(parsed)
         }
     }
 }

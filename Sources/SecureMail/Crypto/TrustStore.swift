@@ -86,7 +86,7 @@ public struct TrustStore: Sendable {
         }
         for list in revocationLists {
             edges.append(list.thisUpdate)
-            if X509_CRL_get0_nextUpdate(list.handle.pointer) != nil { edges.append(list.nextUpdate) }
+            if let nextUpdate = list.nextUpdate { edges.append(nextUpdate) }
         }
         var boundary = time.addingTimeInterval(ConfirmedPaths.longestMemory)
         for edge in edges {
@@ -99,21 +99,18 @@ public struct TrustStore: Sendable {
     private func evaluateWithOpenSSL(_ leaf: Certificate, untrustedChain: [Certificate], at time: Date, purpose: TrustPurpose) -> TrustEvaluation {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
-        guard let anchorLookup = X509_LOOKUP_meth_new("SecureMail trust anchors"),
-              X509_LOOKUP_meth_set_get_by_subject(anchorLookup, lookUpTrustAnchors) == 1 else {
+        guard let contentsLookup = X509_LOOKUP_meth_new("SecureMail trust store"),
+              X509_LOOKUP_meth_set_get_by_subject(contentsLookup, lookUpStoreContents) == 1 else {
             return .untrusted(reason: "out of memory building the trust store")
         }
-        defer { X509_LOOKUP_meth_free(anchorLookup) }
+        defer { X509_LOOKUP_meth_free(contentsLookup) }
         guard let store = X509_STORE_new() else { return .untrusted(reason: "out of memory building the trust store") }
         defer { X509_STORE_free(store) }
-        let anchorList = AnchorList(trustAnchors)
-        defer { withExtendedLifetime(anchorList) {} }
-        guard let lookup = X509_STORE_add_lookup(store, anchorLookup),
-              X509_LOOKUP_set_method_data(lookup, Unmanaged.passUnretained(anchorList).toOpaque()) == 1 else {
+        let contents = StoreContents(anchors: trustAnchors, revocationLists: revocationLists)
+        defer { withExtendedLifetime(contents) {} }
+        guard let lookup = X509_STORE_add_lookup(store, contentsLookup),
+              X509_LOOKUP_set_method_data(lookup, Unmanaged.passUnretained(contents).toOpaque()) == 1 else {
             return .untrusted(reason: "out of memory building the trust store")
-        }
-        for list in revocationLists where X509_STORE_add_crl(store, list.handle.pointer) != 1 {
-            OpenSSLErrorQueue.clear()
         }
         guard let untrusted = try? CertificateStack(intermediates + untrustedChain.filter { $0 != leaf }) else {
             return .untrusted(reason: "out of memory building the certificate chain")
@@ -141,6 +138,10 @@ public struct TrustStore: Sendable {
             usesOpenSSLPurpose = false
         }
         let result = X509_verify_cert(context)
+        if let failure = contents.unreadableRevocationList {
+            // Without the CRL the path would pass as if nothing in it were revoked.
+            return .untrusted(reason: "\(failure); no certificate of its issuer can be trusted until it is replaced")
+        }
         if result != 1 {
             return Self.classify(context: context, leaf: leaf, time: time)
         }
@@ -177,33 +178,61 @@ public struct TrustStore: Sendable {
     }
 }
 
-/// The anchors an evaluation's store looks certificates up in (its lookup's method data).
-private final class AnchorList {
+/// What an evaluation's store looks certificates and CRLs up in (its lookup's method data), and
+/// the first CRL that OpenSSL could not parse when a path needed it.
+private final class StoreContents {
     let anchors: [TrustAnchor]
-    init(_ anchors: [TrustAnchor]) { self.anchors = anchors }
+    let revocationLists: [CertificateRevocationList]
+    var unreadableRevocationList: String?
+
+    init(anchors: [TrustAnchor], revocationLists: [CertificateRevocationList]) {
+        self.anchors = anchors
+        self.revocationLists = revocationLists
+    }
 }
 
 /// OpenSSL asks a store's lookups for the certificates with a subject whenever the store holds
-/// none: for the issuer of each certificate on a path, and whether a certificate is itself
-/// trusted. The anchors with that subject are parsed (if they have not been) and added to the
-/// store, where OpenSSL chooses among them as among anchors added beforehand.
-private let lookUpTrustAnchors: X509_LOOKUP_get_by_subject_fn = { lookup, type, name, object in
+/// none (for the issuer of each certificate on a path, and whether a certificate is itself
+/// trusted), and for the CRLs of an issuer whenever it checks a certificate's revocation. The
+/// anchors with that subject, or the CRLs of that issuer, are parsed (if they have not been) and
+/// added to the store, where OpenSSL chooses among them as among those added beforehand.
+private let lookUpStoreContents: X509_LOOKUP_get_by_subject_fn = { lookup, type, name, object in
     var encodedName: UnsafePointer<UInt8>?
     var encodedLength = 0
-    guard type == X509_LU_X509, let lookup, let name, let object, let data = X509_LOOKUP_get_method_data(lookup),
+    guard let lookup, let name, let object, let data = X509_LOOKUP_get_method_data(lookup),
           let store = X509_LOOKUP_get_store(lookup), X509_NAME_get0_der(name, &encodedName, &encodedLength) == 1 else { return 0 }
     let encoded = UnsafeBufferPointer(start: encodedName, count: encodedLength)
     let key = NameKey(Array(encoded))
+    let contents = Unmanaged<StoreContents>.fromOpaque(data).takeUnretainedValue()
     var added = false
-    for anchor in Unmanaged<AnchorList>.fromOpaque(data).takeUnretainedValue().anchors where anchor.hasSubject(name, encoded: encoded, key: key) {
-        guard let certificate = try? anchor.certificate() else { continue }
-        added = X509_STORE_add_cert(store, certificate.handle.pointer) == 1 || added
+    switch type {
+    case X509_LU_X509:
+        for anchor in contents.anchors where anchor.subject.matches(name, encoded: encoded, key: key) {
+            guard let certificate = try? anchor.certificate() else { continue }
+            added = X509_STORE_add_cert(store, certificate.handle.pointer) == 1 || added
+        }
+    case X509_LU_CRL:
+        for list in contents.revocationLists where list.issuerName.matches(name, encoded: encoded, key: key) {
+            do {
+                added = X509_STORE_add_crl(store, try list.handle().pointer) == 1 || added
+            } catch {
+                contents.unreadableRevocationList = contents.unreadableRevocationList ?? "\(error)"
+            }
+        }
+    default:
+        return 0
     }
-    guard added, let match = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), X509_LU_X509, name),
-          let certificate = X509_OBJECT_get0_X509(match), X509_OBJECT_set1_X509(object, certificate) == 1 else { return 0 }
-    // The caller takes a reference of its own to the certificate found; the store keeps one.
-    X509_free(certificate)
-    return 1
+    guard added, let match = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), type, name) else { return 0 }
+    // The caller takes a reference of its own to what the lookup returns; the store keeps one.
+    if let certificate = X509_OBJECT_get0_X509(match), X509_OBJECT_set1_X509(object, certificate) == 1 {
+        X509_free(certificate)
+        return 1
+    }
+    if let list = X509_OBJECT_get0_X509_CRL(match), X509_OBJECT_set1_X509_CRL(object, list) == 1 {
+        X509_CRL_free(list)
+        return 1
+    }
+    return 0
 }
 
 /// Trusted paths with the span of evaluation times over which their verdict cannot change.

@@ -53,7 +53,7 @@ public struct Keyring: Sendable {
         }
         let intermediates = try configuration.trust.intermediates.flatMap(certificates)
         let crls = try configuration.trust.crls.map { path in
-            try CertificateRevocationList(readable(path, what: "CRL"))
+            try revocationList(path, parsedNow: loading == .atStart)
         }
         return Keyring(
             deferredIdentities: mailboxIdentities, extraIdentities: extra,
@@ -110,10 +110,26 @@ public struct Keyring: Sendable {
     /// The anchors of a file. A long-running gateway parses them all at its start, so that a
     /// broken one stops it there; a process for one message parses those its message needs.
     private static func trustAnchors(_ path: String, parsedNow: Bool) throws -> [TrustAnchor] {
-        do {
+        try naming(path) {
             let anchors = try TrustAnchor.all(in: readable(path, what: "trust anchor file"))
             if parsedNow { for anchor in anchors { _ = try anchor.certificate() } }
             return anchors
+        }
+    }
+
+    /// The CRL of a file, parsed now or when a path first needs it, as the anchors are.
+    private static func revocationList(_ path: String, parsedNow: Bool) throws -> CertificateRevocationList {
+        try naming(path) {
+            let list = try CertificateRevocationList(readable(path, what: "CRL"))
+            if parsedNow { _ = try list.handle() }
+            return list
+        }
+    }
+
+    /// `read`'s result; its error as a ConfigurationError that names `path`.
+    private static func naming<Value>(_ path: String, _ read: () throws -> Value) throws -> Value {
+        do {
+            return try read()
         } catch let error as ConfigurationError {
             throw error
         } catch {
