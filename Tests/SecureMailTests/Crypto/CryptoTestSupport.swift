@@ -36,6 +36,16 @@ enum CryptoFixtures {
         subjectKeyIdentifier = hash
         """
 
+    /// The errors of loading `configuration`'s keyring at start and on first use, which must both
+    /// fail and name `path`.
+    static func keyringErrors(_ configuration: GatewayConfiguration, naming path: String) throws -> [ConfigurationError] {
+        try [Keyring.Loading.atStart, .onFirstUse].map { loading in
+            let error = try #require(throws: ConfigurationError.self) { try Keyring.load(configuration, identities: loading) }
+            #expect(error.source == path)
+            return error
+        }
+    }
+
     static func demoTrust() throws -> TrustStore {
         TrustStore(anchors: [try certificate("demo-ca")])
     }

@@ -187,10 +187,6 @@ import Testing
         let garbage = folder.appendingPathComponent("garbage.pem")
         try CryptoFixtures.write(Array("no certificate here\n".utf8), to: garbage)
         configuration.trust.anchors = [garbage.path]
-        for loading in [Keyring.Loading.atStart, .onFirstUse] {
-            let error = try #require(throws: ConfigurationError.self) { try Keyring.load(configuration, identities: loading) }
-            #expect(error.source == garbage.path)
-            #expect(error.problem.contains("find a certificate"))
-        }
+        #expect(try CryptoFixtures.keyringErrors(configuration, naming: garbage.path).allSatisfy { $0.problem.contains("find a certificate") })
     }
 }
