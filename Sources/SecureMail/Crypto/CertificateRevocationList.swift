@@ -1,6 +1,5 @@
 import COpenSSL
 import Foundation
-import Synchronization
 
 /// An X.509 certificate revocation list, which OpenSSL parses when a path first needs it.
 ///
@@ -48,38 +47,32 @@ public struct CertificateRevocationList: Sendable {
     var isParsed: Bool { storage.isParsed }
 
     private final class Storage: Sendable {
-        let der: [UInt8]
         let issuer: LookupName
         let thisUpdate: Date
         let nextUpdate: Date?
-        private let parsed = Mutex<Result<CRLHandle, CryptoError>?>(nil)
+        private let parsed: LoadedOnce<CRLHandle, any Error>
 
         init(der: [UInt8], issuer: LookupName, thisUpdate: Date, nextUpdate: Date?) {
-            self.der = der
             self.issuer = issuer
             self.thisUpdate = thisUpdate
             self.nextUpdate = nextUpdate
+            parsed = LoadedOnce { try Self.parse(der, issuer: issuer) }
         }
 
-        func handle() throws -> CRLHandle {
-            try parsed.withLock { parsed in
-                if parsed == nil { parsed = parse() }
-                return try parsed!.get()
-            }
-        }
+        func handle() throws -> CRLHandle { try parsed.value() }
 
-        var isParsed: Bool { parsed.withLock { (try? $0?.get()) != nil } }
+        var isParsed: Bool { parsed.isLoaded }
 
-        private func parse() -> Result<CRLHandle, CryptoError> {
+        private static func parse(_ der: [UInt8], issuer: LookupName) throws -> CRLHandle {
             OpenSSLErrorQueue.clear()
             let crl = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
                 var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
                 return d2i_X509_CRL(nil, &cursor, buffer.count)
             }
             guard let crl else {
-                return .failure(.openSSL(.malformedInput, "parse the CRL of \(issuer.text)", remedy: "Replace it with the CA's current CRL in PEM or DER form."))
+                throw CryptoError.openSSL(.malformedInput, "parse the CRL of \(issuer.text)", remedy: "Replace it with the CA's current CRL in PEM or DER form.")
             }
-            return .success(CRLHandle(taking: crl))
+            return CRLHandle(taking: crl)
         }
     }
 

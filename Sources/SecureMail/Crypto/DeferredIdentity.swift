@@ -1,49 +1,29 @@
-import Synchronization
-
 /// An identity that is read from its files the first time something needs it, and then kept
 /// (its error too). A process that handles one message, as Postfix's pipe runs `process`, reads
 /// the key of the mailbox that message is for, not the keys of every mailbox: each costs about
 /// a millisecond, because OpenSSL 3.0 decodes keys through its provider framework.
 public final class DeferredIdentity: Sendable {
-    private let state: Mutex<State>
-
-    private enum State {
-        /// Not read yet: what it is, for errors (the files it is read from), and how to read it.
-        case pending(source: String, load: @Sendable () throws -> Identity)
-        case loaded(Identity)
-        case failed(IdentityUnavailableError)
-    }
+    private let identityOnce: LoadedOnce<Identity, IdentityUnavailableError>
 
     /// An identity already loaded.
     public init(_ identity: Identity) {
-        state = Mutex(.loaded(identity))
+        identityOnce = LoadedOnce(identity)
     }
 
     /// An identity that `load` reads when first asked for. `source` names it in errors.
     public init(source: String, load: @escaping @Sendable () throws -> Identity) {
-        state = Mutex(.pending(source: source, load: load))
+        identityOnce = LoadedOnce { () throws(IdentityUnavailableError) -> Identity in
+            do {
+                return try load()
+            } catch {
+                throw IdentityUnavailableError(source: source, reason: "\(error)")
+            }
+        }
     }
 
     /// The identity, read now if it has not been yet. Concurrent callers wait for one read.
     public func identity() throws(IdentityUnavailableError) -> Identity {
-        try state.withLock { state throws(IdentityUnavailableError) -> Identity in
-            switch state {
-            case .loaded(let identity):
-                return identity
-            case .failed(let error):
-                throw error
-            case .pending(let source, let load):
-                do {
-                    let identity = try load()
-                    state = .loaded(identity)
-                    return identity
-                } catch {
-                    let failure = IdentityUnavailableError(source: source, reason: "\(error)")
-                    state = .failed(failure)
-                    throw failure
-                }
-            }
-        }
+        try identityOnce.value()
     }
 }
 

@@ -20,12 +20,7 @@ public final class TrustAnchor: Sendable {
     public let notValidAfter: Date
 
     let subject: LookupName
-    private let state: Mutex<State>
-
-    private struct State {
-        var certificate: Certificate?
-        var failure: (any Error)?
-    }
+    private let parsed: LoadedOnce<Certificate, any Error>
 
     /// An anchor already parsed.
     public init(_ certificate: Certificate) {
@@ -33,7 +28,7 @@ public final class TrustAnchor: Sendable {
         notValidBefore = certificate.notValidBefore
         notValidAfter = certificate.notValidAfter
         subject = LookupName(der: Self.encoding(of: X509_get_subject_name(certificate.handle.pointer)))
-        state = Mutex(State(certificate: certificate))
+        parsed = LoadedOnce(certificate)
     }
 
     /// An anchor from one DER certificate, read far enough for its validity and subject; OpenSSL
@@ -48,7 +43,7 @@ public final class TrustAnchor: Sendable {
         notValidBefore = fields.notBefore
         notValidAfter = fields.notAfter
         subject = LookupName(der: fields.subject)
-        state = Mutex(State())
+        parsed = LoadedOnce { try Certificate(derEncoded: der) }
     }
 
     /// Every anchor in `bytes`: a PEM bundle (CERTIFICATE and PKCS7 blocks), a single DER
@@ -60,23 +55,10 @@ public final class TrustAnchor: Sendable {
     }
 
     /// The certificate, parsed now if it has not been. Concurrent callers wait for one parse.
-    public func certificate() throws -> Certificate {
-        try state.withLock { state in
-            if let certificate = state.certificate { return certificate }
-            if let failure = state.failure { throw failure }
-            do {
-                let certificate = try Certificate(derEncoded: derBytes)
-                state.certificate = certificate
-                return certificate
-            } catch {
-                state.failure = error
-                throw error
-            }
-        }
-    }
+    public func certificate() throws -> Certificate { try parsed.value() }
 
     /// Whether OpenSSL has parsed the certificate (for tests).
-    var isParsed: Bool { state.withLock { $0.certificate != nil } }
+    var isParsed: Bool { parsed.isLoaded }
 
     /// notBefore, notAfter and the subject's DER, from Certificate ::= SEQUENCE { tbsCertificate
     /// SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, validity, subject, ... } ... }.

@@ -205,7 +205,11 @@ public struct GatewayProcessor: Sendable {
             }
         }
         let mailbox = configuration.outboundMailbox(for: sender)
-        let identities = try mailbox.map { mailbox throws(IdentityUnavailableError) in try keyring.identities(ofMailbox: mailbox.address) } ?? []
+        // The mailbox's key signs and its certificates read the encrypted copies: plain mail
+        // needs neither, nor waits for a key that cannot be read.
+        let identities = certificates.isEmpty ? [] : try mailbox.map { mailbox throws(IdentityUnavailableError) in
+            try keyring.identities(ofMailbox: mailbox.address)
+        } ?? []
         let planner = OutboundPlanner(
             settings: configuration.outbound, signer: identities.first, ownCertificates: identities.map(\.certificate),
             noticeSender: mailbox?.address ?? "postmaster@\(sender.split(separator: "@").last ?? "localhost")",

@@ -104,6 +104,37 @@ import Testing
         }
     }
 
+    /// As `process` runs: keys and the quarantine certificate read when a message first needs
+    /// them. With the mailbox key and the quarantine certificate missing, harmless mail still
+    /// leaves; mail that must be signed, or held, waits (a temporary error the MTA retries).
+    @Test func plainMailNeedsNeitherTheMailboxKeyNorTheQuarantineCertificate() async throws {
+        var configuration = try PipelineFixtures.configuration
+        for index in configuration.mailboxes.indices {
+            for identity in configuration.mailboxes[index].identities.indices {
+                configuration.mailboxes[index].identities[identity].key = "/nonexistent/mailbox.key.pem"
+            }
+        }
+        configuration.gateway.quarantineCertificate = "/nonexistent/quarantine.pem"
+        let keyring = try Keyring.load(configuration, identities: .onFirstUse)
+        let sealer = try CMSQuarantineSealer.load(configuration, opening: false)
+        try await ScratchDatabase.withStores(.sqlite) { [configuration] stores, _ in
+            _ = try await stores[0].upsertCertificate(
+                StoredCertificate(try CryptoFixtures.certificate("demo-customer"), source: .imported, capabilities: [], seenAt: Date()))
+            let processor = GatewayProcessor(configuration: configuration, keyring: keyring, store: stores[0], sealer: sealer)
+            let harmless = Self.staffMail(to: ["kunde@example.dk"], body: "Tak for din henvendelse.\r\n")
+            let result = try await processor.process(harmless, sender: Self.staff, recipients: ["kunde@example.dk"])
+            #expect(result.report.action == "allow")
+            #expect(result.deliveries.map(\.kind) == ["unchanged"])
+            for recipient in ["kunde@example.dk", "ukendt@example.dk"] {
+                let waiting = await #expect(throws: TransientProcessingError.self) {
+                    try await processor.process(Self.staffMail(to: [recipient], body: Self.cprMail), sender: Self.staff, recipients: [recipient])
+                }
+                #expect(waiting?.description.contains("/nonexistent/") == true)
+            }
+            #expect(try await stores[0].listQuarantine().isEmpty)
+        }
+    }
+
     @Test func cprMailToARecipientWithoutCertificateIsHeldAndNothingLeavesInClear() async throws {
         try await Self.withProcessor { processor, store in
             let original = Self.staffMail(to: ["ukendt@example.dk"], body: Self.cprMail)
