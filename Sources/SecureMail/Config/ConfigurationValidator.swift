@@ -57,9 +57,25 @@ enum ConfigurationValidator {
         }
     }
 
+    /// One `@` with something before it and a dot after it, and no white space. Read scalar by
+    /// scalar: a configuration may list thousands of employees, and every process reads it.
     static func isAddress(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(where: \.isWhitespace)
+        var atOffset: Int?
+        var dotAfterAt = false
+        for (offset, scalar) in text.unicodeScalars.enumerated() {
+            switch scalar {
+            case "@":
+                guard atOffset == nil else { return false }
+                atOffset = offset
+            case ".":
+                dotAfterAt = dotAfterAt || atOffset != nil
+            case "\t", "\n", "\u{0B}", "\u{0C}", "\r", " ":
+                return false
+            default:
+                if !scalar.isASCII, scalar.properties.isWhitespace { return false }
+            }
+        }
+        return (atOffset ?? 0) > 0 && dotAfterAt
     }
 }
 

@@ -23,13 +23,13 @@ public struct TransientProcessingError: Error, CustomStringConvertible, Sendable
 /// audit rows in the store. The imperative shell around the pure planners.
 public struct GatewayProcessor: Sendable {
     public var configuration: GatewayConfiguration {
-        didSet { router = SubjectRouter(table: configuration.routingTable) }
+        didSet { router = SubjectRouter.built(for: configuration) }
     }
     public var keyring: Keyring
     public var store: any SecureMailStore
     public var sealer: any QuarantineSealing
     /// Built once from the routing table: `serve` processes every message with the same one.
-    private var router: SubjectRouter
+    private var router: LoadedOnce<SubjectRouter, Never>
     private let logger = Logger(label: "securemail.pipeline")
 
     public init(configuration: GatewayConfiguration, keyring: Keyring, store: any SecureMailStore, sealer: any QuarantineSealing) {
@@ -37,7 +37,7 @@ public struct GatewayProcessor: Sendable {
         self.keyring = keyring
         self.store = store
         self.sealer = sealer
-        router = SubjectRouter(table: configuration.routingTable)
+        router = SubjectRouter.built(for: configuration)
     }
 
     /// Processes one message. Throws ``TransientProcessingError`` only; everything permanent is
@@ -96,7 +96,7 @@ public struct GatewayProcessor: Sendable {
         for address in mailboxRecipients {
             guard let mailbox = configuration.mailbox(address) else { continue }
             var inspection = try inspector.inspect(try original.bytes(), sender: sender, recipients: [address])
-            let route = inspection.report.route ?? router.route(subject: nil, mailbox: address)
+            let route = inspection.report.route ?? router.value().route(subject: nil, mailbox: address)
             let plan = InboundPlanner.plan(inspection, mailbox: mailbox, route: route)
             inspection.report.action = plan.action.rawValue
             switch plan.action {

@@ -33,6 +33,15 @@ public struct Inspection: Sendable {
     public var unwrapped: UnwrappedMessage?
 }
 
+extension SubjectRouter {
+    /// The router of `configuration`'s routing table, built when a message to a secure mailbox
+    /// first needs it: a process for one outbound message never does, and building one
+    /// normalises every name and alias.
+    static func built(for configuration: GatewayConfiguration) -> LoadedOnce<SubjectRouter, Never> {
+        LoadedOnce { SubjectRouter(table: configuration.routingTable) }
+    }
+}
+
 /// Unwraps, decrypts and verifies a message and reports on it, changing nothing. Input it
 /// cannot read gives the verdict `malformed` with the reason; it throws only
 /// ``IdentityUnavailableError``, when a key of the configuration cannot be loaded.
@@ -40,15 +49,15 @@ public struct Inspector: Sendable {
     public var configuration: GatewayConfiguration
     public var keyring: Keyring
     public var evaluationTime: Date
-    private let router: SubjectRouter
+    private let router: LoadedOnce<SubjectRouter, Never>
 
     public init(configuration: GatewayConfiguration, keyring: Keyring, evaluationTime: Date = Date()) {
-        self.init(configuration: configuration, keyring: keyring, router: SubjectRouter(table: configuration.routingTable), evaluationTime: evaluationTime)
+        self.init(configuration: configuration, keyring: keyring, router: SubjectRouter.built(for: configuration), evaluationTime: evaluationTime)
     }
 
     /// An inspector that routes with `router`, which must be built from `configuration`'s routing
     /// table: building one normalises every name and alias, too much to repeat for every message.
-    init(configuration: GatewayConfiguration, keyring: Keyring, router: SubjectRouter, evaluationTime: Date) {
+    init(configuration: GatewayConfiguration, keyring: Keyring, router: LoadedOnce<SubjectRouter, Never>, evaluationTime: Date) {
         self.configuration = configuration
         self.keyring = keyring
         self.evaluationTime = evaluationTime
@@ -111,7 +120,7 @@ public struct Inspector: Sendable {
             verdict: assessment.verdict,
             subject: subject.map { SensitiveContentScan.maskingIdentifiers(in: $0).trimmingSpace() },
             protectedHeaders: ProtectedHeaders.fields(of: unwrapped).map(\.name),
-            route: mailbox.map { maskedRoute(router.route(subject: subject, mailbox: $0)) },
+            route: mailbox.map { maskedRoute(router.value().route(subject: subject, mailbox: $0)) },
             reasons: assessment.reasons,
             evaluatedAt: ISO8601.format(evaluationTime))
         return Inspection(report: report, unwrapped: unwrapped)

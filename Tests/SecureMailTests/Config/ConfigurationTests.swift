@@ -84,6 +84,17 @@ import Testing
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: "/nonexistent/securemail.toml") }
     }
 
+    /// One `@` with a local part before it and a dot after it, no white space anywhere (Unicode's
+    /// too); letters outside ASCII are allowed.
+    @Test func addressesAreCheckedForTheirShape() {
+        for good in ["a@b.dk", "anne.holm@gjensidige.dk", "søren@kjærgaard.dk", "a@b.c.d"] {
+            #expect(ConfigurationValidator.isAddress(good), "\(good)")
+        }
+        for bad in ["", "a@b", "@b.dk", "a@@b.dk", "a@b@c.dk", "a.b@c", "a b@c.dk", "a@b.dk ", "a@b.dk\u{00A0}", "a@b.dk\u{2003}", "a\t@b.dk", "ab.dk"] {
+            #expect(!ConfigurationValidator.isAddress(bad), "\(bad)")
+        }
+    }
+
     @Test func hostPortParsing() {
         #expect(HostPort("127.0.0.1:10025") == HostPort("127.0.0.1:10025"))
         #expect(HostPort("[::1]:25")?.host == "::1")

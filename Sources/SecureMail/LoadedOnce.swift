@@ -4,7 +4,8 @@ import Synchronization
 ///
 /// A process for one message, as Postfix's pipe runs `process`, needs few of the keys,
 /// certificates and CRLs the configuration names, and OpenSSL 3.0 parses each of them at some
-/// cost (a millisecond for a key, a quarter of one for a certificate, 100 ms for a large CRL).
+/// cost (a millisecond for a key, a quarter of one for a certificate, 100 ms for a large CRL);
+/// outbound mail needs no routing table, whose every name is normalised to build it.
 /// Concurrent callers wait for one load.
 final class LoadedOnce<Value: Sendable, Failure: Error>: Sendable {
     private let state: Mutex<State>
