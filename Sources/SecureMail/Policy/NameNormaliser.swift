@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Turns names and subjects into comparable word skeletons so that spellings customers
 /// actually use meet the configured names: "Søren Kjærgaard", "Soeren Kjaergaard" and
@@ -13,7 +14,7 @@ import Foundation
 enum NameNormaliser {
     /// The normalised words of `text`, in order.
     static func words(of text: String) -> [String] {
-        asciiWords(of: text) ?? unicodeWords(of: text)
+        asciiWords(of: text) ?? latin1Words(of: text) ?? unicodeWords(of: text)
     }
 
     /// ``words(of:)`` of an ASCII text, nil for any other: there the Unicode normalisations
@@ -54,11 +55,48 @@ enum NameNormaliser {
         }
     }
 
+    /// ``words(of:)`` of a text within Latin-1 (the names of a Nordic routing table: æ, ø, å,
+    /// ä, ö, ü, é), nil for any other. Unicode's normalisations of such a text are those of its
+    /// characters one by one (none of them composes or reorders with its neighbours), which
+    /// ``latin1Prepared`` holds: a routing table of thousands of employees is built by every
+    /// process that routes a message, and Foundation's normalisations of each name were most of it.
+    static func latin1Words(of text: String) -> [String]? {
+        guard !text.unicodeScalars.contains(where: { $0.value > 0xFF }) else { return nil }
+        var prepared: [Unicode.Scalar] = []
+        prepared.reserveCapacity(text.utf8.count)
+        latin1Prepared.withLock { known in
+            for scalar in text.unicodeScalars {
+                if scalar.isASCII {
+                    let byte = UInt8(scalar.value)
+                    prepared.append(Unicode.Scalar(byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte))
+                    continue
+                }
+                let index = Int(scalar.value) - 0x80
+                if known[index] == nil { known[index] = Array(Self.prepared(String(scalar)).unicodeScalars) }
+                prepared += known[index] ?? []
+            }
+        }
+        return words(ofPrepared: prepared)
+    }
+
+    /// The characters from U+0080 to U+00FF through the normalisations of ``unicodeWords(of:)``,
+    /// each when a name first has it; ASCII only changes case.
+    private static let latin1Prepared = Mutex<[[Unicode.Scalar]?]>(Array(repeating: nil, count: 0x80))
+
+    /// Compatibility composition, lower case, canonical decomposition: letters and their marks
+    /// apart, so that the marks can be left out.
+    private static func prepared(_ text: String) -> String {
+        text.precomposedStringWithCompatibilityMapping.lowercased().decomposedStringWithCanonicalMapping
+    }
+
     /// ``words(of:)`` of any text, through Unicode's normalisations.
     static func unicodeWords(of text: String) -> [String] {
-        let prepared = text.precomposedStringWithCompatibilityMapping
-            .lowercased()
-            .decomposedStringWithCanonicalMapping
+        words(ofPrepared: prepared(text).unicodeScalars)
+    }
+
+    /// The words of a text through the normalisations of ``prepared(_:)``: marks left out, a few
+    /// letters spelt the way names are also written without them, runs of letters and digits.
+    private static func words(ofPrepared prepared: some Sequence<Unicode.Scalar>) -> [String] {
         var words: [String] = []
         var current = String.UnicodeScalarView()
         func finishWord() {
@@ -74,7 +112,13 @@ enum NameNormaliser {
             }
             current.append(scalar)
         }
-        for scalar in prepared.unicodeScalars {
+        for scalar in prepared {
+            if scalar.isASCII {
+                // Unicode's properties say the same of ASCII, at a table look-up each.
+                let byte = UInt8(scalar.value)
+                if byte &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "0") < 10 { append(scalar) } else { finishWord() }
+                continue
+            }
             let properties = scalar.properties
             switch properties.generalCategory {
             case .nonspacingMark, .spacingMark, .enclosingMark:

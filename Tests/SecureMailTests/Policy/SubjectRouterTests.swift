@@ -237,3 +237,30 @@ func routesDemoSubjects(_ routingCase: RoutingCase) {
     #expect(NameNormaliser.asciiWords(of: "Søren") == nil)
     #expect(NameNormaliser.words(of: "Søren Kjærgaard") == ["soren", "kjargard"])
 }
+
+/// The Latin-1 path gives what Unicode's normalisations give: every Latin-1 character alone,
+/// between letters and after the letters it may collapse with, Nordic and German names, and
+/// generated texts of Latin-1 letters, marks, digits and separators; nothing beyond Latin-1.
+@Test func latin1NameWordsAgreeWithTheUnicodePath() {
+    var texts = (0...0xFF).map { String(UnicodeScalar(UInt8($0))) }
+    texts += (0...0xFF).flatMap { value in
+        let character = String(UnicodeScalar(UInt8(value)))
+        return ["Kj\(character)rgaard 7", "a\(character)", "o\(character)e", "\(character)\(character)", "A\(character)E"]
+    }
+    texts += ["Søren Kjærgaard", "Åse Ødegård", "Jürgen Müller-Straße", "Æblegård ½ ¹²³", "ÐÞþð ŁĿ", "Ærø  ÅÆØ", "Noël Zoë"]
+    var state: UInt32 = 54_321
+    let alphabet = Array("aeouAEOUæøåÆØÅäöüßéÉñÑçðþ×÷´¨¸¯½¹ªº 0129.-'".unicodeScalars)
+    for length in 1...40 {
+        var scalars = String.UnicodeScalarView()
+        for _ in 0..<length {
+            state = state &* 1_103_515_245 &+ 12_345
+            scalars.append(alphabet[Int(state >> 16) % alphabet.count])
+        }
+        texts.append(String(scalars))
+    }
+    for text in texts where !text.unicodeScalars.contains(where: { $0.value > 0xFF }) {
+        #expect(NameNormaliser.latin1Words(of: text) == NameNormaliser.unicodeWords(of: text), "\(text.debugDescription)")
+    }
+    #expect(NameNormaliser.latin1Words(of: "Łukasz") == nil)
+    #expect(NameNormaliser.words(of: "Åse Ødegård") == NameNormaliser.unicodeWords(of: "Åse Ødegård"))
+}
