@@ -8,7 +8,11 @@ import Foundation
 /// mail that needs no certificate at all. The list is read as far as its issuer and dates, and
 /// ``TrustStore`` hands it to OpenSSL when a path asks for the CRLs of that issuer.
 public struct CertificateRevocationList: Sendable {
-    private let storage: Storage
+    /// The name OpenSSL asks for the CRLs of.
+    let issuerName: LookupName
+    private let thisUpdateDate: Date
+    private let nextUpdateDate: Date?
+    private let parsed: LoadedOnce<CRLHandle, any Error>
 
     /// Reads a CRL in PEM (its first `-----BEGIN X509 CRL-----` block) or DER form, as far as its
     /// issuer, thisUpdate and nextUpdate. Throws when the bytes are not a CRL's structure.
@@ -24,56 +28,39 @@ public struct CertificateRevocationList: Sendable {
         guard let fields = Self.issuerAndDates(of: der) else {
             throw CryptoError(.malformedInput, operation: "read a CRL's issuer and dates", remedy: "Supply an X.509 CRL in PEM or DER form.")
         }
-        storage = Storage(der: der, issuer: LookupName(der: fields.issuer), thisUpdate: fields.thisUpdate, nextUpdate: fields.nextUpdate)
+        let issuer = LookupName(der: fields.issuer)
+        issuerName = issuer
+        thisUpdateDate = fields.thisUpdate
+        nextUpdateDate = fields.nextUpdate
+        parsed = LoadedOnce { try Self.parse(der, issuer: issuer) }
     }
 
     /// Issuer in RFC 2253 form.
-    public var issuer: String { storage.issuer.text }
+    public var issuer: String { issuerName.text }
 
     /// When this CRL was issued.
-    public var thisUpdate: Date? { storage.thisUpdate }
+    public var thisUpdate: Date? { thisUpdateDate }
 
     /// When the next CRL is due, if stated.
-    public var nextUpdate: Date? { storage.nextUpdate }
-
-    /// The name OpenSSL asks for the CRLs of.
-    var issuerName: LookupName { storage.issuer }
+    public var nextUpdate: Date? { nextUpdateDate }
 
     /// The CRL as OpenSSL parses it, parsed now if it has not been. Concurrent callers wait for
     /// one parse.
-    func handle() throws -> CRLHandle { try storage.handle() }
+    func handle() throws -> CRLHandle { try parsed.value() }
 
     /// Whether OpenSSL has parsed the list (for tests).
-    var isParsed: Bool { storage.isParsed }
+    var isParsed: Bool { parsed.isLoaded }
 
-    private final class Storage: Sendable {
-        let issuer: LookupName
-        let thisUpdate: Date
-        let nextUpdate: Date?
-        private let parsed: LoadedOnce<CRLHandle, any Error>
-
-        init(der: [UInt8], issuer: LookupName, thisUpdate: Date, nextUpdate: Date?) {
-            self.issuer = issuer
-            self.thisUpdate = thisUpdate
-            self.nextUpdate = nextUpdate
-            parsed = LoadedOnce { try Self.parse(der, issuer: issuer) }
+    private static func parse(_ der: [UInt8], issuer: LookupName) throws -> CRLHandle {
+        OpenSSLErrorQueue.clear()
+        let crl = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_X509_CRL(nil, &cursor, buffer.count)
         }
-
-        func handle() throws -> CRLHandle { try parsed.value() }
-
-        var isParsed: Bool { parsed.isLoaded }
-
-        private static func parse(_ der: [UInt8], issuer: LookupName) throws -> CRLHandle {
-            OpenSSLErrorQueue.clear()
-            let crl = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                return d2i_X509_CRL(nil, &cursor, buffer.count)
-            }
-            guard let crl else {
-                throw CryptoError.openSSL(.malformedInput, "parse the CRL of \(issuer.text)", remedy: "Replace it with the CA's current CRL in PEM or DER form.")
-            }
-            return CRLHandle(taking: crl)
+        guard let crl else {
+            throw CryptoError.openSSL(.malformedInput, "parse the CRL of \(issuer.text)", remedy: "Replace it with the CA's current CRL in PEM or DER form.")
         }
+        return CRLHandle(taking: crl)
     }
 
     /// The issuer's DER, thisUpdate and nextUpdate, from CertificateList ::= SEQUENCE { tbsCertList
