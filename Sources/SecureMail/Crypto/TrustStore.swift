@@ -99,11 +99,13 @@ public struct TrustStore: Sendable {
     private func evaluateWithOpenSSL(_ leaf: Certificate, untrustedChain: [Certificate], at time: Date, purpose: TrustPurpose) -> TrustEvaluation {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
-        guard let contentsLookup = X509_LOOKUP_meth_new("SecureMail trust store"),
-              X509_LOOKUP_meth_set_get_by_subject(contentsLookup, lookUpStoreContents) == 1 else {
+        guard let contentsLookup = X509_LOOKUP_meth_new("SecureMail trust store") else {
             return .untrusted(reason: "out of memory building the trust store")
         }
         defer { X509_LOOKUP_meth_free(contentsLookup) }
+        guard X509_LOOKUP_meth_set_get_by_subject(contentsLookup, lookUpStoreContents) == 1 else {
+            return .untrusted(reason: "could not set up the trust store's look-up: \(OpenSSLErrorQueue.drain().joined(separator: "; "))")
+        }
         guard let store = X509_STORE_new() else { return .untrusted(reason: "out of memory building the trust store") }
         defer { X509_STORE_free(store) }
         let contents = StoreContents(anchors: trustAnchors, revocationLists: revocationLists)
