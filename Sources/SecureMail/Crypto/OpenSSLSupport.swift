@@ -323,6 +323,14 @@ func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
     return Array(UnsafeBufferPointer(start: data, count: length))
 }
 
+/// The DER of an X509_NAME; nil when OpenSSL cannot encode it.
+func derEncoding(ofName name: OpaquePointer?) -> [UInt8]? {
+    var der: UnsafePointer<UInt8>?
+    var length = 0
+    guard let name, X509_NAME_get0_der(name, &der, &length) == 1, let der else { return nil }
+    return Array(UnsafeBufferPointer(start: der, count: length))
+}
+
 /// RFC 2253 text of an X509_NAME.
 func rfc2253(_ name: OpaquePointer?) -> String {
     guard let name, let bio = try? MemoryBIO() else { return "" }

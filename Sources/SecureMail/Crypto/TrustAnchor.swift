@@ -27,7 +27,7 @@ public final class TrustAnchor: Sendable {
         derBytes = certificate.derBytes
         notValidBefore = certificate.notValidBefore
         notValidAfter = certificate.notValidAfter
-        subject = LookupName(der: Self.encoding(of: X509_get_subject_name(certificate.handle.pointer)))
+        subject = LookupName(der: derEncoding(ofName: X509_get_subject_name(certificate.handle.pointer)) ?? [])
         parsed = LoadedOnce(certificate)
     }
 
@@ -76,13 +76,6 @@ public final class TrustAnchor: Sendable {
         }
         return (notBefore, notAfter, reader.encoding(of: fields[4]))
     }
-
-    private static func encoding(of name: OpaquePointer?) -> [UInt8] {
-        var der: UnsafePointer<UInt8>?
-        var length = 0
-        guard let name, X509_NAME_get0_der(name, &der, &length) == 1, let der else { return [] }
-        return Array(UnsafeBufferPointer(start: der, count: length))
-    }
 }
 
 /// The name a trust anchor (its subject) or a CRL (its issuer) is looked up by, compared as
@@ -101,8 +94,8 @@ final class LookupName: Sendable {
 
     /// Whether this is `name`. `encoded`, the DER of `name`, and `key`, its ``NameKey``, answer
     /// without OpenSSL's parse of this name when the encodings are the same or the keys differ.
-    func matches(_ name: OpaquePointer, encoded: UnsafeBufferPointer<UInt8>, key: NameKey?) -> Bool {
-        if der.elementsEqual(encoded) { return true }
+    func matches(_ name: OpaquePointer, encoded: [UInt8], key: NameKey?) -> Bool {
+        if der == encoded { return true }
         if let key, let own = self.key, key != own { return false }
         return withParsedName { $0.map { X509_NAME_cmp($0.pointer, name) == 0 } ?? false }
     }

@@ -199,12 +199,9 @@ private final class StoreContents {
 /// anchors with that subject, or the CRLs of that issuer, are parsed (if they have not been) and
 /// added to the store, where OpenSSL chooses among them as among those added beforehand.
 private let lookUpStoreContents: X509_LOOKUP_get_by_subject_fn = { lookup, type, name, object in
-    var encodedName: UnsafePointer<UInt8>?
-    var encodedLength = 0
     guard let lookup, let name, let object, let data = X509_LOOKUP_get_method_data(lookup),
-          let store = X509_LOOKUP_get_store(lookup), X509_NAME_get0_der(name, &encodedName, &encodedLength) == 1 else { return 0 }
-    let encoded = UnsafeBufferPointer(start: encodedName, count: encodedLength)
-    let key = NameKey(Array(encoded))
+          let store = X509_LOOKUP_get_store(lookup), let encoded = derEncoding(ofName: name) else { return 0 }
+    let key = NameKey(encoded)
     let contents = Unmanaged<StoreContents>.fromOpaque(data).takeUnretainedValue()
     var added = false
     switch type {

@@ -28,7 +28,8 @@ public struct GatewayProcessor: Sendable {
     public var keyring: Keyring
     public var store: any SecureMailStore
     public var sealer: any QuarantineSealing
-    /// Built once from the routing table: `serve` processes every message with the same one.
+    /// Built once from the routing table, when a message to a secure mailbox first needs it:
+    /// `serve` processes every message with the same one.
     private var router: LoadedOnce<SubjectRouter, Never>
     private let logger = Logger(label: "securemail.pipeline")
 
